@@ -1,0 +1,84 @@
+/* buf: growable byte buffer; see buf.h. */
+#include "buf.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int buf_reserve(struct buf *b, size_t n)
+{
+	if (buf_room(b) >= n)
+		return 0;
+	if (b->cap - b->len >= n) {
+		/* Sliding the live bytes down costs what a realloc would copy. */
+		buf_compact(b);
+		return 0;
+	}
+	if (n > SIZE_MAX / 2 - b->off - b->len) {
+		errno = ENOMEM;
+		return -1;
+	}
+	size_t need = b->off + b->len + n;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	char *p = realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return -1;
+	if (n)
+		memcpy(buf_tail(b), p, n);
+	b->len += n;
+	return 0;
+}
+
+int buf_set(struct buf *b, const void *p, size_t n)
+{
+	b->off = 0;
+	b->len = 0;
+	return buf_append(b, p, n);
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->off = 0;
+		b->len = 0;
+		return;
+	}
+	b->off += n;
+	b->len -= n;
+}
+
+void buf_compact(struct buf *b)
+{
+	if (b->off == 0)
+		return;
+	if (b->len)
+		memmove(b->data, b->data + b->off, b->len);
+	b->off = 0;
+}
+
+void buf_trim(struct buf *b, size_t keep)
+{
+	b->off = 0;
+	b->len = 0;
+	if (b->cap > keep)
+		buf_free(b);
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->off = b->len = b->cap = 0;
+}

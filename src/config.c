@@ -1,0 +1,495 @@
+/* config: option parsing and validation; see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_RECORD (64u << 20)
+
+const char config_usage[] =
+	"Usage: procpool [OPTION]... [--] COMMAND [ARG]...\n"
+	"Run each input record as a task on a self-scaling pool of long-lived\n"
+	"workers running COMMAND; one answer line per task line (see procpool(1)).\n"
+	"\n"
+	"Input and output:\n"
+	"  -a, --arg-file FILE     read tasks from FILE instead of stdin\n"
+	"  -0, --null              records end with NUL on input and output\n"
+	"  -b, --base64            input lines and results are base64\n"
+	"  -w, --wire line|base64  how tasks travel to workers (base64 with -b)\n"
+	"  -k, --keep-order        write results in input order\n"
+	"      --tag               prefix each result with its input and a TAB\n"
+	"      --max-record SIZE   longest record accepted (default 64M)\n"
+	"\n"
+	"Pool:\n"
+	"  -j, --jobs N|N%         most workers at once (default: online CPUs)\n"
+	"  -m, --min N             workers kept warm (default 1)\n"
+	"  -i, --idle-timeout DUR  retire workers idle this long (default 10s)\n"
+	"      --depth N|auto      tasks in flight per worker (default auto)\n"
+	"      --max-tasks N       replace a worker after N tasks\n"
+	"      --nice N            run workers N steps nicer\n"
+	"      --cpus LIST         pin workers to CPUs, e.g. 0-3,6 (Linux)\n"
+	"      --mem-limit SIZE    cap each worker's address space\n"
+	"\n"
+	"Failures:\n"
+	"      --retries N         run a task again after its worker died (default 0)\n"
+	"      --timeout DUR       fail a task that takes longer (default: none)\n"
+	"      --kill-grace DUR    SIGTERM to SIGKILL delay (default 2s)\n"
+	"      --halt WHEN,fail=N  stop after N (or N%) failures; WHEN: soon|now\n"
+	"      --joblog FILE       append one TSV row per finished task\n"
+	"      --resume            skip tasks the joblog records as done\n"
+	"      --resume-failed     run only tasks the joblog records as failed\n"
+	"\n"
+	"Watching:\n"
+	"  -v, --verbose           log worker starts and exits on stderr\n"
+	"      --progress          show progress on stderr\n"
+	"      --total N           number of tasks, for --progress's ETA\n"
+	"      --stats             print statistics on stderr at exit\n"
+	"      --stats-json FILE   write statistics as JSON to FILE\n"
+	"      --bench             compare per-task, single and pooled runs\n"
+	"      --bench-jobs LIST   pool sizes for --bench (default 1,2,CPUs)\n"
+	"      --bench-runs N      repeats per --bench configuration (default 3)\n"
+	"      --bench-json FILE   write --bench measurements as JSON\n"
+	"  -h, --help              show this help\n"
+	"  -V, --version           show the version\n"
+	"\n"
+	"DUR: 250ms, 3s, 2m, 1h or seconds.  SIZE: bytes or with k, M, G.\n"
+	"Exit: 0 all ok, 1-100 tasks failed (101: more), 124 fatal error,\n"
+	"125 usage, 126 cannot execute, 127 not found, 128+N killed by signal N.\n";
+
+enum {
+	OPT_TAG = 256, OPT_MAX_RECORD, OPT_DEPTH, OPT_MAX_TASKS, OPT_NICE, OPT_CPUS,
+	OPT_MEM_LIMIT, OPT_RETRIES, OPT_TIMEOUT, OPT_KILL_GRACE, OPT_HALT, OPT_JOBLOG,
+	OPT_RESUME, OPT_RESUME_FAILED, OPT_PROGRESS, OPT_TOTAL, OPT_STATS,
+	OPT_STATS_JSON, OPT_BENCH, OPT_BENCH_JOBS, OPT_BENCH_RUNS, OPT_BENCH_JSON,
+};
+
+static const struct option options[] = {
+	{"arg-file", required_argument, NULL, 'a'},
+	{"null", no_argument, NULL, '0'},
+	{"base64", no_argument, NULL, 'b'},
+	{"wire", required_argument, NULL, 'w'},
+	{"keep-order", no_argument, NULL, 'k'},
+	{"tag", no_argument, NULL, OPT_TAG},
+	{"max-record", required_argument, NULL, OPT_MAX_RECORD},
+	{"jobs", required_argument, NULL, 'j'},
+	{"min", required_argument, NULL, 'm'},
+	{"idle-timeout", required_argument, NULL, 'i'},
+	{"depth", required_argument, NULL, OPT_DEPTH},
+	{"max-tasks", required_argument, NULL, OPT_MAX_TASKS},
+	{"nice", required_argument, NULL, OPT_NICE},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"mem-limit", required_argument, NULL, OPT_MEM_LIMIT},
+	{"retries", required_argument, NULL, OPT_RETRIES},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
+	{"halt", required_argument, NULL, OPT_HALT},
+	{"joblog", required_argument, NULL, OPT_JOBLOG},
+	{"resume", no_argument, NULL, OPT_RESUME},
+	{"resume-failed", no_argument, NULL, OPT_RESUME_FAILED},
+	{"verbose", no_argument, NULL, 'v'},
+	{"progress", no_argument, NULL, OPT_PROGRESS},
+	{"total", required_argument, NULL, OPT_TOTAL},
+	{"stats", no_argument, NULL, OPT_STATS},
+	{"stats-json", required_argument, NULL, OPT_STATS_JSON},
+	{"bench", no_argument, NULL, OPT_BENCH},
+	{"bench-jobs", required_argument, NULL, OPT_BENCH_JOBS},
+	{"bench-runs", required_argument, NULL, OPT_BENCH_RUNS},
+	{"bench-json", required_argument, NULL, OPT_BENCH_JSON},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Leading '+': stop at COMMAND so its own options stay its own.
+ * Leading ':': report a missing value apart from an unknown option. */
+static const char shortopts[] = "+:a:0bw:kj:m:i:vhV";
+
+int config_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A decimal number with an optional fraction, then a unit suffix. */
+static int number_with_unit(const char *s, double *v, const char **unit)
+{
+	char *end;
+
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return -1;
+	errno = 0;
+	*v = strtod(s, &end);
+	if (errno || end == s || *v < 0)
+		return -1;
+	*unit = end;
+	return 0;
+}
+
+int config_duration(const char *s, int64_t *ns)
+{
+	static const struct { const char *name; double ns; } units[] = {
+		{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"m", 60e9}, {"h", 3600e9},
+	};
+	double v;
+	const char *unit;
+
+	if (number_with_unit(s, &v, &unit) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(unit, units[i].name) == 0) {
+			double t = v * units[i].ns;
+			if (t > 9e18)
+				return -1;
+			*ns = (int64_t)t;
+			return 0;
+		}
+	return -1;
+}
+
+int config_size(const char *s, uint64_t *bytes)
+{
+	static const struct { char name; double mult; } units[] = {
+		{'\0', 1}, {'k', 1024.0}, {'K', 1024.0}, {'m', 1048576.0}, {'M', 1048576.0},
+		{'g', 1073741824.0}, {'G', 1073741824.0}, {'t', 1099511627776.0},
+		{'T', 1099511627776.0},
+	};
+	double v;
+	const char *unit;
+
+	if (number_with_unit(s, &v, &unit) < 0)
+		return -1;
+	/* Accept "64M", "64MB", "64MiB" alike. */
+	if (unit[0] && strcmp(unit + 1, "") && strcmp(unit + 1, "B") && strcmp(unit + 1, "iB"))
+		return -1;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (unit[0] == units[i].name) {
+			double b = v * units[i].mult;
+			if (b > 1.8e19 || (unit[0] == '\0' && v != (double)(uint64_t)v))
+				return -1;
+			*bytes = (uint64_t)b;
+			return 0;
+		}
+	return -1;
+}
+
+int config_cpu_list(const char *s, unsigned *highest)
+{
+	unsigned top = 0;
+
+	do {
+		char *end;
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned long lo = strtoul(s, &end, 10), hi = lo;
+		if (*end == '-') {
+			s = end + 1;
+			if (*s < '0' || *s > '9')
+				return -1;
+			hi = strtoul(s, &end, 10);
+		}
+		if (hi < lo || hi >= 4096)
+			return -1;
+		if (hi > top)
+			top = (unsigned)hi;
+		s = end;
+	} while (*s == ',' && *++s);
+	if (*s)
+		return -1;
+	*highest = top;
+	return 0;
+}
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const char *long_name(int code)
+{
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == code)
+			return o->name;
+	return "?";
+}
+
+static int parse_jobs(const char *s, unsigned ncpus, unsigned *jobs)
+{
+	uint64_t n;
+	size_t len = strlen(s);
+
+	if (len > 1 && s[len - 1] == '%') {
+		char digits[32];
+		if (len > sizeof digits)
+			return -1;
+		memcpy(digits, s, len - 1);
+		digits[len - 1] = '\0';
+		if (config_count(digits, 0, 100000, &n) < 0)
+			return -1;
+		n = n * ncpus / 100;
+		*jobs = n ? (unsigned)n : 1;
+		return 0;
+	}
+	if (config_count(s, 0, 100000, &n) < 0)
+		return -1;
+	*jobs = (unsigned)n;
+	return 0;
+}
+
+static int parse_halt(struct config *c, const char *s)
+{
+	if (strcmp(s, "never") == 0) {
+		c->halt = HALT_NEVER;
+		return 0;
+	}
+	const char *rest;
+	if (strncmp(s, "soon,fail=", 10) == 0) {
+		c->halt = HALT_SOON;
+		rest = s + 10;
+	} else if (strncmp(s, "now,fail=", 9) == 0) {
+		c->halt = HALT_NOW;
+		rest = s + 9;
+	} else {
+		return -1;
+	}
+	char digits[32];
+	size_t len = strlen(rest);
+	if (len == 0 || len >= sizeof digits)
+		return -1;
+	memcpy(digits, rest, len + 1);
+	c->halt_percent = digits[len - 1] == '%';
+	if (c->halt_percent)
+		digits[len - 1] = '\0';
+	uint64_t n;
+	if (config_count(digits, 1, c->halt_percent ? 100 : 1000000000, &n) < 0)
+		return -1;
+	c->halt_fail = (unsigned)n;
+	return 0;
+}
+
+static int parse_bench_jobs(struct config *c, const char *s)
+{
+	c->nbench_jobs = 0;
+	do {
+		char *end;
+		if (*s < '1' || *s > '9' || c->nbench_jobs == 16)
+			return -1;
+		unsigned long n = strtoul(s, &end, 10);
+		if (n > 100000)
+			return -1;
+		c->bench_jobs[c->nbench_jobs++] = (unsigned)n;
+		s = end;
+	} while (*s == ',' && *++s);
+	return *s ? -1 : 0;
+}
+
+static void set_defaults(struct config *c, unsigned ncpus)
+{
+	memset(c, 0, sizeof *c);
+	c->sep = '\n';
+	c->jobs = ncpus ? ncpus : 1;
+	c->min = 1;
+	c->idle_timeout = 10 * 1000000000LL;
+	c->max_record = DEFAULT_MAX_RECORD;
+	c->kill_grace = 2 * 1000000000LL;
+	c->bench_runs = 3;
+}
+
+/* Apply one option. 0, or -1 with err filled. */
+static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, bool *wire_set,
+		 char *err, size_t errlen)
+{
+	uint64_t n;
+	int64_t d;
+	unsigned top;
+
+	switch (opt) {
+	case 'a': c->arg_file = arg; return 0;
+	case '0': c->sep = '\0'; return 0;
+	case 'b': c->base64_io = true; return 0;
+	case 'k': c->keep_order = true; return 0;
+	case 'v': c->verbose++; return 0;
+	case OPT_TAG: c->tag = true; return 0;
+	case OPT_RESUME: c->resume = true; return 0;
+	case OPT_RESUME_FAILED: c->resume_failed = true; return 0;
+	case OPT_PROGRESS: c->progress = true; return 0;
+	case OPT_STATS: c->stats = true; return 0;
+	case OPT_BENCH: c->bench = true; return 0;
+	case OPT_JOBLOG: c->joblog = arg; return 0;
+	case OPT_STATS_JSON: c->stats_json = arg; return 0;
+	case OPT_BENCH_JSON: c->bench_json = arg; return 0;
+	case 'w':
+		*wire_set = true;
+		if (strcmp(arg, "line") == 0)
+			c->wire = WIRE_LINE;
+		else if (strcmp(arg, "base64") == 0)
+			c->wire = WIRE_BASE64;
+		else
+			break;
+		return 0;
+	case 'j':
+		if (parse_jobs(arg, ncpus, &c->jobs) < 0) {
+			fail(err, errlen, "invalid --jobs '%s': expected N or N%%", arg);
+			return -1;
+		}
+		if (c->jobs == 0) {
+			fail(err, errlen, "invalid --jobs '%s': must be at least 1", arg);
+			return -1;
+		}
+		return 0;
+	case 'm':
+		if (config_count(arg, 0, 100000, &n) < 0)
+			break;
+		c->min = (unsigned)n;
+		return 0;
+	case 'i':
+		if (config_duration(arg, &c->idle_timeout) < 0)
+			break;
+		return 0;
+	case OPT_DEPTH:
+		if (strcmp(arg, "auto") == 0) {
+			c->depth = 0;
+			return 0;
+		}
+		if (config_count(arg, 1, 65536, &n) < 0)
+			break;
+		c->depth = (unsigned)n;
+		return 0;
+	case OPT_MAX_RECORD:
+		if (config_size(arg, &n) < 0 || n < 1 || n > (1ull << 40))
+			break;
+		c->max_record = (size_t)n;
+		return 0;
+	case OPT_MAX_TASKS:
+		if (config_count(arg, 1, UINT64_MAX, &c->max_tasks) < 0)
+			break;
+		return 0;
+	case OPT_NICE:
+		if (config_count(arg, 0, 39, &n) < 0)
+			break;
+		c->nice = (int)n;
+		return 0;
+	case OPT_CPUS:
+		if (config_cpu_list(arg, &top) < 0)
+			break;
+		c->cpus = arg;
+		return 0;
+	case OPT_MEM_LIMIT:
+		if (config_size(arg, &c->mem_limit) < 0 || c->mem_limit < 4096)
+			break;
+		return 0;
+	case OPT_RETRIES:
+		if (config_count(arg, 0, 1000, &n) < 0)
+			break;
+		c->retries = (unsigned)n;
+		return 0;
+	case OPT_TIMEOUT:
+		if (config_duration(arg, &c->timeout) < 0 || c->timeout <= 0)
+			break;
+		return 0;
+	case OPT_KILL_GRACE:
+		if (config_duration(arg, &d) < 0)
+			break;
+		c->kill_grace = d;
+		return 0;
+	case OPT_HALT:
+		if (parse_halt(c, arg) < 0) {
+			fail(err, errlen, "invalid --halt '%s': expected never, soon,fail=N[%%] "
+					  "or now,fail=N[%%]", arg);
+			return -1;
+		}
+		return 0;
+	case OPT_TOTAL:
+		if (config_count(arg, 1, UINT64_MAX, &c->total) < 0)
+			break;
+		return 0;
+	case OPT_BENCH_JOBS:
+		if (parse_bench_jobs(c, arg) < 0)
+			break;
+		return 0;
+	case OPT_BENCH_RUNS:
+		if (config_count(arg, 1, 1000, &n) < 0)
+			break;
+		c->bench_runs = (unsigned)n;
+		return 0;
+	}
+	fail(err, errlen, "invalid --%s '%s'", long_name(opt), arg);
+	return -1;
+}
+
+/* Rules between options, checked once all are known. */
+static int validate(struct config *c, bool wire_set, char *err, size_t errlen)
+{
+	if (!wire_set)
+		c->wire = c->base64_io ? WIRE_BASE64 : WIRE_LINE;
+	if (c->min > c->jobs)
+		c->min = c->jobs;
+	if (c->resume && c->resume_failed) {
+		fail(err, errlen, "--resume and --resume-failed exclude each other");
+		return -1;
+	}
+	if ((c->resume || c->resume_failed) && !c->joblog) {
+		fail(err, errlen, "--%s needs --joblog FILE", c->resume ? "resume" : "resume-failed");
+		return -1;
+	}
+	if (c->bench && c->nbench_jobs == 0) {
+		c->bench_jobs[c->nbench_jobs++] = 1;
+		if (c->jobs > 2)
+			c->bench_jobs[c->nbench_jobs++] = 2;
+		if (c->jobs > 1)
+			c->bench_jobs[c->nbench_jobs++] = c->jobs;
+	}
+	return 0;
+}
+
+enum config_result config_parse(struct config *c, int argc, char **argv, unsigned ncpus,
+				char *err, size_t errlen)
+{
+	bool wire_set = false;
+	int opt, longindex;
+
+	set_defaults(c, ncpus);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, shortopts, options, &longindex)) != -1) {
+		if (opt == 'h')
+			return CONFIG_HELP;
+		if (opt == 'V')
+			return CONFIG_VERSION;
+		if (opt == '?') {
+			const char *bad = argv[optind - 1];
+			if (optopt)
+				fail(err, errlen, "unknown option '-%c'", optopt);
+			else
+				fail(err, errlen, "unknown option '%.*s'", (int)strcspn(bad, "="), bad);
+			return CONFIG_ERROR;
+		}
+		if (opt == ':') {
+			fail(err, errlen, "option '--%s' needs a value", long_name(optopt));
+			return CONFIG_ERROR;
+		}
+		if (apply(c, opt, optarg, ncpus, &wire_set, err, errlen) < 0)
+			return CONFIG_ERROR;
+	}
+	if (optind >= argc) {
+		fail(err, errlen, "missing COMMAND");
+		return CONFIG_ERROR;
+	}
+	c->argv = argv + optind;
+	return validate(c, wire_set, err, errlen) < 0 ? CONFIG_ERROR : CONFIG_RUN;
+}

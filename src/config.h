@@ -1,0 +1,70 @@
+/* config: the command line, parsed and validated into a plain struct.
+ *
+ * Pure apart from getopt_long's own globals: no I/O, no exit. Errors come
+ * back as -1 with a one-line message (without the program name) in err. */
+#ifndef PROCPOOL_CONFIG_H
+#define PROCPOOL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum wire { WIRE_LINE, WIRE_BASE64 };
+enum halt_mode { HALT_NEVER, HALT_SOON, HALT_NOW };
+
+struct config {
+	const char *arg_file; /* NULL: stdin */
+	char sep;             /* record separator on input and output */
+	bool base64_io;       /* -b: input lines and results are base64 */
+	enum wire wire;
+	bool keep_order, tag;
+	int verbose;
+	unsigned jobs, min;
+	int64_t idle_timeout; /* ns */
+	unsigned depth;       /* tasks in flight per worker; 0: auto */
+	size_t max_record;
+
+	unsigned retries;
+	int64_t timeout;    /* ns per task; 0: none */
+	int64_t kill_grace; /* ns between SIGTERM and SIGKILL */
+	uint64_t max_tasks; /* 0: unlimited */
+	int nice;           /* added to the workers' niceness */
+	const char *cpus;   /* CPU list for the workers, validated */
+	uint64_t mem_limit; /* bytes of address space per worker; 0: none */
+
+	enum halt_mode halt;
+	unsigned halt_fail;  /* failures (or percent) that trigger --halt */
+	bool halt_percent;
+	const char *joblog;
+	bool resume, resume_failed;
+
+	bool progress;
+	uint64_t total; /* 0: unknown */
+	bool stats;
+	const char *stats_json;
+
+	bool bench;
+	unsigned bench_jobs[16];
+	unsigned nbench_jobs;
+	unsigned bench_runs;
+	const char *bench_json;
+
+	char **argv; /* COMMAND ARG..., NULL-terminated */
+};
+
+enum config_result { CONFIG_RUN, CONFIG_HELP, CONFIG_VERSION, CONFIG_ERROR };
+
+/* Parse argv. ncpus is the number of online CPUs (for -j defaults and %). */
+enum config_result config_parse(struct config *c, int argc, char **argv, unsigned ncpus,
+				char *err, size_t errlen);
+
+/* Value parsers, exposed for the unit tests. 0 or -1. */
+int config_duration(const char *s, int64_t *ns);
+int config_size(const char *s, uint64_t *bytes);
+int config_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int config_cpu_list(const char *s, unsigned *highest);
+
+/* The --help text. */
+extern const char config_usage[];
+
+#endif

@@ -1,0 +1,34 @@
+/* frame: split an input byte stream into records. Pure: the caller owns the
+ * bytes and the reading; this only decides where records end.
+ *
+ * A record ends at the separator byte; the last record of the input may lack
+ * one. A record longer than max bytes is reported once as too long and its
+ * bytes are skipped up to and including its separator, so memory stays
+ * bounded by max whatever the input holds. */
+#ifndef PROCPOOL_FRAME_H
+#define PROCPOOL_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct framer {
+	char sep;
+	size_t max;    /* longest record accepted */
+	bool skipping; /* inside a too-long record */
+};
+
+enum frame_kind {
+	FRAME_MORE,     /* need more bytes (or, at EOF, the input is done) */
+	FRAME_SKIPPED,  /* consumed bytes of a too-long record; call again */
+	FRAME_RECORD,   /* *rec, *len is a record */
+	FRAME_TOO_LONG, /* a record longer than max starts here; call again */
+};
+
+void frame_init(struct framer *f, char sep, size_t max);
+
+/* Look at the n unread bytes at p; eof says no more will come. Sets *used to
+ * the bytes the caller must consume before the next call. */
+enum frame_kind frame_next(struct framer *f, const char *p, size_t n, bool eof,
+			   size_t *used, const char **rec, size_t *len);
+
+#endif

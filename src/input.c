@@ -1,0 +1,53 @@
+/* input: block reads and record framing; see input.h. */
+#include "input.h"
+
+
+#include "util.h"
+
+#define READ_SIZE (128 * 1024)
+
+void input_init(struct input *in, int fd, char sep, size_t max_record)
+{
+	in->fd = fd;
+	in->eof = false;
+	in->buf = (struct buf)BUF_INIT;
+	frame_init(&in->fr, sep, max_record);
+}
+
+void input_close(struct input *in)
+{
+	buf_free(&in->buf);
+}
+ssize_t input_fill(struct input *in)
+{
+	if (in->buf.len == 0)
+		in->buf.off = 0;
+	if (buf_reserve(&in->buf, READ_SIZE) < 0)
+		return -1;
+	ssize_t n = read_retry(in->fd, buf_tail(&in->buf), buf_room(&in->buf));
+	if (n > 0)
+		in->buf.len += (size_t)n;
+	else if (n == 0)
+		in->eof = true;
+	return n;
+}
+
+enum input_kind input_next(struct input *in, const char **rec, size_t *len)
+{
+	for (;;) {
+		size_t used;
+		enum frame_kind k = frame_next(&in->fr, buf_head(&in->buf), in->buf.len, in->eof,
+					       &used, rec, len);
+		buf_consume(&in->buf, used);
+		switch (k) {
+		case FRAME_RECORD:
+			return INPUT_RECORD;
+		case FRAME_TOO_LONG:
+			return INPUT_TOO_LONG;
+		case FRAME_SKIPPED:
+			continue;
+		case FRAME_MORE:
+			return in->eof && in->buf.len == 0 ? INPUT_END : INPUT_NEED;
+		}
+	}
+}

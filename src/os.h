@@ -1,0 +1,19 @@
+/* os: the seam for calls that only some systems have. Linux gets the real
+ * thing; elsewhere each call degrades as its comment says. */
+#ifndef PROCPOOL_OS_H
+#define PROCPOOL_OS_H
+
+#include <stdint.h>
+
+/* Number of online CPUs, at least 1. */
+unsigned os_online_cpus(void);
+/* In a child: close every fd >= 3 except keep. Async-signal-safe. */
+void os_close_from(int lowfd, int keep);
+/* In a child: ask for SIGKILL when the parent dies (Linux); elsewhere no-op,
+ * and the worker ends at EOF on its stdin instead. 0 or -1. */
+int os_die_with_parent(void);
+/* In a child: pin to the CPUs of a validated list like "0-3,6" (Linux); -1
+ * with ENOSYS elsewhere. */
+int os_pin_cpus(const char *list);
+
+#endif

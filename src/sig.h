@@ -1,0 +1,22 @@
+/* sig: signals become bytes on a pipe that the event loop watches (the
+ * self-pipe trick), so no real work happens inside a handler. This file holds
+ * the only state a handler touches. */
+#ifndef PROCPOOL_SIG_H
+#define PROCPOOL_SIG_H
+
+#include <signal.h>
+
+/* Install handlers for SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGUSR1 (and
+ * SIGINFO where it exists); ignore SIGPIPE. Returns the fd to watch, or -1. */
+int sig_init(void);
+/* Next pending signal number, or 0 when none is pending. */
+int sig_next(void);
+/* Block every signal, saving the old mask (around fork). */
+void sig_block_all(sigset_t *old);
+void sig_restore(const sigset_t *old);
+/* In a child before exec: default dispositions, empty mask. */
+void sig_reset_child(void);
+/* Back to the default action for sig (to die of it as a parent expects). */
+void sig_default(int sig);
+
+#endif

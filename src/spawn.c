@@ -1,0 +1,95 @@
+/* spawn: fork and exec one worker; see spawn.h.
+ *
+ * Exec failure comes back through a close-on-exec pipe: the child writes its
+ * errno there when execvp fails, and the parent reads EOF when it succeeds.
+ * That costs the parent a wait until the exec, and buys an exact, immediate
+ * "command not found" instead of a dead worker to puzzle over. */
+#include "spawn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "os.h"
+#include "sig.h"
+#include "util.h"
+
+/* Runs in the child; reports errno on errfd and exits when a step fails. */
+static void child(const struct spawn_opts *o, int in, int out, int errfd)
+{
+	sig_reset_child();
+	/* Own process group: the terminal's ^C reaches procpool alone, which
+	 * then winds the workers down in order; and a timeout can signal the
+	 * worker together with anything it started. */
+	setpgid(0, 0);
+	if (os_die_with_parent() < 0)
+		goto fail;
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
+		goto fail;
+	os_close_from(3, errfd);
+	if (o->nice) {
+		errno = 0;
+		if (nice(o->nice) == -1 && errno)
+			goto fail;
+	}
+	if (o->cpus && os_pin_cpus(o->cpus) < 0)
+		goto fail;
+	if (o->mem_limit) {
+		struct rlimit rl = {(rlim_t)o->mem_limit, (rlim_t)o->mem_limit};
+		if (setrlimit(RLIMIT_AS, &rl) < 0)
+			goto fail;
+	}
+	execvp(o->argv[0], o->argv);
+fail:;
+	int e = errno;
+	(void)!write(errfd, &e, sizeof e);
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, int *exec_errno)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+	sigset_t mask;
+	pid_t pid = -1;
+
+	*exec_errno = 0;
+	if (pipe_cloexec(in) < 0 || pipe_cloexec(out) < 0 || pipe_cloexec(err) < 0)
+		goto fail;
+	sig_block_all(&mask);
+	pid = fork();
+	if (pid == 0)
+		child(o, in[0], out[1], err[1]);
+	int fork_errno = errno;
+	sig_restore(&mask);
+	if (pid < 0) {
+		errno = fork_errno;
+		goto fail;
+	}
+	close_fd(&in[0]);
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	int e;
+	if (read_retry(err[0], &e, sizeof e) == (ssize_t)sizeof e) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		*exec_errno = e;
+		errno = e;
+		pid = -1;
+		goto fail;
+	}
+	close_fd(&err[0]);
+	if (fd_set_nonblock(in[1]) < 0 || fd_set_nonblock(out[0]) < 0)
+		goto fail; /* cannot happen on a fresh pipe */
+	*to_fd = in[1];
+	*from_fd = out[0];
+	return pid;
+fail:
+	for (int i = 0; i < 2; i++) {
+		close_fd(&in[i]);
+		close_fd(&out[i]);
+		close_fd(&err[i]);
+	}
+	return -1;
+}

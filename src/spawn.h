@@ -1,0 +1,22 @@
+/* spawn: start one worker process with its two pipes. Child-side setup only;
+ * the parent's bookkeeping lives in worker.c. */
+#ifndef PROCPOOL_SPAWN_H
+#define PROCPOOL_SPAWN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct spawn_opts {
+	char **argv;        /* COMMAND ARG..., run through PATH like execvp */
+	int nice;           /* added niceness, 0: unchanged */
+	const char *cpus;   /* CPU list, NULL: unchanged */
+	uint64_t mem_limit; /* RLIMIT_AS bytes, 0: unchanged */
+};
+
+/* Start a worker in its own process group. Its stdin reads from *to_fd and
+ * its stdout writes to *from_fd (both non-blocking, close-on-exec). Returns
+ * the pid; -1 with errno when the pipes or fork failed, or when exec failed
+ * (then *exec_errno is exec's errno and the child is already reaped). */
+pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, int *exec_errno);
+
+#endif

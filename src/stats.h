@@ -1,0 +1,47 @@
+/* stats: what the pool counts and times, and the ways it is shown: the
+ * --stats summary, the --stats-json object, the --progress line and the
+ * SIGUSR1 report. The pool only updates fields; this module only reads
+ * them. */
+#ifndef PROCPOOL_STATS_H
+#define PROCPOOL_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hist.h"
+
+struct stats {
+	int64_t t0;           /* monotonic ns at start */
+	uint64_t read, ok, failed, retried, skipped, not_run;
+	uint64_t started, retired, crashed;
+	unsigned alive, busy, peak;
+	uint64_t total;       /* expected tasks, 0 when unknown */
+	struct hist latency;  /* dispatch to answer */
+	struct hist wait;     /* read to dispatch */
+	struct hist startup;  /* spawn to first answer */
+	uint64_t cpu_user_ns, cpu_sys_ns; /* of the workers, at the end */
+	int64_t wall_ns;      /* at the end */
+};
+
+void stats_init(struct stats *s, int64_t now, uint64_t total);
+/* The human summary (--stats, and SIGUSR1 with final false). */
+void stats_print(const struct stats *s, int fd, int64_t now, bool final);
+/* The JSON object (--stats-json). 0 or -1 with errno. */
+int stats_write_json(const struct stats *s, const char *path);
+
+/* --progress: one line, redrawn in place on a terminal. */
+struct progress {
+	int fd;
+	bool tty;
+	int64_t next;  /* monotonic ns of the next redraw */
+	bool drawn;    /* a line is on screen (tty) */
+	size_t width;  /* of the last line drawn */
+};
+void progress_init(struct progress *p, int fd, int64_t now);
+/* Redraw when due; returns the next deadline. */
+int64_t progress_tick(struct progress *p, const struct stats *s, int64_t now);
+/* Leave the terminal clean: final line and newline. */
+void progress_end(struct progress *p, const struct stats *s, int64_t now);
+
+#endif

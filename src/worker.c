@@ -1,0 +1,116 @@
+/* worker: one worker's pipes, buffers and in-flight FIFO; see worker.h. */
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define READ_CHUNK (64 * 1024)
+
+int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, int *exec_errno)
+{
+	memset(w, 0, sizeof *w);
+	w->to_fd = w->from_fd = -1;
+	w->to_watch = w->from_watch = -1;
+	w->pid = spawn_worker(o, &w->to_fd, &w->from_fd, exec_errno);
+	if (w->pid < 0)
+		return -1;
+	w->state = WORKER_RUNNING;
+	w->started_at = w->idle_since = w->head_since = now;
+	return 0;
+}
+
+void worker_free(struct worker *w)
+{
+	close_fd(&w->to_fd);
+	close_fd(&w->from_fd);
+	buf_free(&w->out);
+	buf_free(&w->in);
+	free(w->fifo);
+	w->fifo = NULL;
+	w->fifo_cap = w->fifo_len = w->fifo_head = 0;
+}
+
+int worker_push(struct worker *w, uint32_t slot)
+{
+	if (w->fifo_len == w->fifo_cap) {
+		uint32_t cap = w->fifo_cap ? w->fifo_cap * 2 : 16;
+		uint32_t *f = malloc(cap * sizeof *f);
+		if (!f)
+			return -1;
+		for (uint32_t i = 0; i < w->fifo_len; i++)
+			f[i] = w->fifo[(w->fifo_head + i) % w->fifo_cap];
+		free(w->fifo);
+		w->fifo = f;
+		w->fifo_cap = cap;
+		w->fifo_head = 0;
+	}
+	w->fifo[(w->fifo_head + w->fifo_len) % w->fifo_cap] = slot;
+	w->fifo_len++;
+	w->assigned++;
+	return 0;
+}
+
+uint32_t worker_pop(struct worker *w)
+{
+	uint32_t slot = w->fifo[w->fifo_head];
+	w->fifo_head = (w->fifo_head + 1) % w->fifo_cap;
+	w->fifo_len--;
+	return slot;
+}
+
+int worker_flush(struct worker *w)
+{
+	while (w->out.len > 0) {
+		ssize_t n = write(w->to_fd, buf_head(&w->out), w->out.len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -1;
+		}
+		buf_consume(&w->out, (size_t)n);
+	}
+	return 1;
+}
+
+ssize_t worker_read(struct worker *w)
+{
+	if (buf_reserve(&w->in, READ_CHUNK) < 0)
+		return -1;
+	ssize_t n = read_retry(w->from_fd, buf_tail(&w->in), buf_room(&w->in));
+	if (n > 0)
+		w->in.len += (size_t)n;
+	return n;
+}
+
+void worker_close_input(struct worker *w)
+{
+	close_fd(&w->to_fd);
+	buf_trim(&w->out, 0);
+}
+
+void worker_signal(struct worker *w, int sig)
+{
+	if (w->reaped)
+		return;
+	/* The group first, to reach a shell wrapper's children too; the pid
+	 * alone when the worker left its group. */
+	if (kill(-w->pid, sig) < 0)
+		kill(w->pid, sig);
+}
+
+void worker_describe_exit(const struct worker *w, char *dst, size_t len)
+{
+	if (!w->reaped)
+		snprintf(dst, len, "closed its stdout");
+	else if (WIFSIGNALED(w->wstatus))
+		snprintf(dst, len, "killed by signal %s", signal_name(WTERMSIG(w->wstatus)));
+	else
+		snprintf(dst, len, "exited with status %d", WEXITSTATUS(w->wstatus));
+}

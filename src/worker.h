@@ -1,0 +1,82 @@
+/* worker: one worker process as the pool sees it: its pid, its two pipes,
+ * the encoded tasks not yet written, the answer bytes not yet split, and the
+ * FIFO of task slots in flight (the protocol answers in order, so the oldest
+ * slot owns the next answer line).
+ *
+ * A worker is gone only when its stdout reached EOF and its exit status has
+ * been collected; either may come first. */
+#ifndef PROCPOOL_WORKER_H
+#define PROCPOOL_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "spawn.h"
+
+enum worker_state {
+	WORKER_RUNNING, /* takes tasks */
+	WORKER_CLOSING, /* stdin closed by us: retiring, or the pool is done */
+	WORKER_KILLING, /* signalled by us: timeout, protocol error or shutdown */
+};
+
+/* Why procpool stopped a worker; decides how its head task is reported. */
+enum worker_fault { FAULT_NONE, FAULT_TIMEOUT, FAULT_PROTOCOL };
+
+struct worker {
+	pid_t pid;
+	enum worker_state state;
+	enum worker_fault fault;
+	int to_fd, from_fd; /* -1 once closed */
+	int to_watch, from_watch;
+	struct buf out;     /* encoded tasks not yet in the pipe */
+	struct buf in;      /* answer bytes not yet split into lines */
+	uint32_t *fifo;     /* task slots in flight, oldest first */
+	uint32_t fifo_cap, fifo_head, fifo_len;
+	int64_t started_at;
+	int64_t head_since; /* when the oldest task in flight became the oldest */
+	int64_t idle_since; /* when the fifo last became empty */
+	int64_t kill_at;    /* SIGKILL deadline while KILLING, else 0 */
+	uint64_t answered;
+	uint64_t assigned;
+	bool eof, reaped;
+	bool discard;       /* broke the protocol: ignore what it writes */
+	bool want_write;    /* waiting for its stdin pipe to drain */
+	int wstatus;
+	int64_t reaped_at;
+	char fault_msg[96]; /* for FAULT_PROTOCOL */
+	void *owner;        /* for callbacks: the pool */
+	bool idle_noted;    /* "kept alive at min" was said for this idle spell */
+	bool hinted;        /* the block-buffering hint was given */
+};
+
+/* Start a worker. 0, or -1 with errno (*exec_errno set when exec failed). */
+int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, int *exec_errno);
+/* Release everything the worker owns (fds, buffers); the process must have
+ * been reaped or be left to the OS. */
+void worker_free(struct worker *w);
+
+static inline bool worker_is_gone(const struct worker *w) { return w->eof && w->reaped; }
+static inline bool worker_takes_tasks(const struct worker *w) { return w->state == WORKER_RUNNING; }
+
+/* The in-flight FIFO. push: 0 or -1 (out of memory). */
+int worker_push(struct worker *w, uint32_t slot);
+static inline uint32_t worker_head(const struct worker *w) { return w->fifo[w->fifo_head]; }
+uint32_t worker_pop(struct worker *w);
+
+/* Write queued task bytes. 1 when all are out, 0 when the pipe is full,
+ * -1 with errno on error (EPIPE: the worker closed its stdin). */
+int worker_flush(struct worker *w);
+/* Read what the worker wrote into w->in. Returns bytes read, 0 at EOF,
+ * -1 with errno (EAGAIN: nothing now). */
+ssize_t worker_read(struct worker *w);
+/* Close the worker's stdin so a protocol-following worker exits. */
+void worker_close_input(struct worker *w);
+/* Signal the worker's process group. */
+void worker_signal(struct worker *w, int sig);
+/* Describe how it ended ("exited with status 3", "killed by signal
+ * SIGSEGV") into dst. */
+void worker_describe_exit(const struct worker *w, char *dst, size_t len);
+
+#endif
