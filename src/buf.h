@@ -21,6 +21,13 @@ struct buf {
 
 /* Make room for at least n more bytes after the live ones. 0 or -1. */
 int buf_reserve(struct buf *b, size_t n);
+/* Make room to read into: enough to bring the buffer to block bytes, and at
+ * least a quarter block, so a reused read buffer stays one block long. */
+static inline int buf_reserve_block(struct buf *b, size_t block)
+{
+	size_t want = b->len < block - block / 4 ? block - b->len : block / 4;
+	return buf_reserve(b, want);
+}
 /* Append n bytes. 0 or -1. */
 int buf_append(struct buf *b, const void *p, size_t n);
 /* Replace the contents with n bytes. 0 or -1. */

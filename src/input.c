@@ -22,7 +22,7 @@ ssize_t input_fill(struct input *in)
 {
 	if (in->buf.len == 0)
 		in->buf.off = 0;
-	if (buf_reserve(&in->buf, READ_SIZE) < 0)
+	if (buf_reserve_block(&in->buf, READ_SIZE) < 0)
 		return -1;
 	ssize_t n = read_retry(in->fd, buf_tail(&in->buf), buf_room(&in->buf));
 	if (n > 0)

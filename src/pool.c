@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "base64.h"
 #include "input.h"
@@ -39,7 +40,8 @@
 #define HOLD_BYTES (64u << 20)       /* stop reading while tasks hold this much */
 #define WORKER_PENDING (256u << 10)  /* encoded bytes queued for one worker */
 #define DEPTH_MAX 1024
-#define DEPTH_TARGET_NS 200000       /* auto depth: queue this much work per worker */
+#define BATCH_NS (1 * NS_PER_MS)     /* auto depth: queue about this much work */
+#define COALESCE_MIN_NS 100000       /* let answers pile up when workers hold this much */
 #define CRASH_LOOP 5                 /* workers dead before answering, in a row */
 #define HINT_AFTER_NS (3 * NS_PER_SEC)
 #define ORPHAN_PIPE_NS NS_PER_SEC    /* reaped, but a grandchild holds its stdout */
@@ -459,10 +461,17 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 	hist_add(&p->st->wait, (uint64_t)(p->now - t->t_read));
 }
 
-static bool can_take(const struct pool *p, const struct worker *w)
+/* Whether w may take another task this turn. A worker is topped up only
+ * once it has worked off a quarter of its depth, so each write carries a
+ * batch instead of one task per answer read. */
+static bool can_take(const struct pool *p, const struct worker *w, bool topping_up)
 {
-	return worker_takes_tasks(w) && w->fifo_len < p->depth && w->out.len < WORKER_PENDING &&
-	       (!p->c->max_tasks || w->assigned < p->c->max_tasks);
+	unsigned low = p->depth - p->depth / 4;
+	if (!worker_takes_tasks(w) || w->fifo_len >= p->depth || w->out.len >= WORKER_PENDING)
+		return false;
+	if (p->c->max_tasks && w->assigned >= p->c->max_tasks)
+		return false;
+	return topping_up || w->fifo_len == 0 || w->fifo_len < low || p->depth <= 2;
 }
 
 static void flush_worker(struct pool *p, struct worker *w)
@@ -486,13 +495,16 @@ static void dispatch(struct pool *p)
 		struct worker *best = NULL;
 		for (unsigned i = 0; i < p->nw; i++) {
 			struct worker *w = p->w[i];
-			if (can_take(p, w) && (!best || w->fifo_len < best->fifo_len))
+			if (can_take(p, w, w->topping_up) && (!best || w->fifo_len < best->fifo_len))
 				best = w;
 		}
 		if (!best)
 			break;
+		best->topping_up = true;
 		give(p, best, tasks_dequeue(&p->ts));
 	}
+	for (unsigned i = 0; i < p->nw; i++)
+		p->w[i]->topping_up = false;
 	for (unsigned i = 0; i < p->nw; i++) {
 		struct worker *w = p->w[i];
 		if (w->out.len && !w->want_write && w->to_fd >= 0)
@@ -515,17 +527,41 @@ static void scale(struct pool *p)
 	}
 }
 
-/* Auto depth: enough tasks in flight to cover DEPTH_TARGET_NS of work. */
+/* Auto depth: about BATCH_NS of work in flight per worker, plus the task it
+ * is on. Tiny tasks get deep pipelines; a task of a millisecond or more gets
+ * 1 or 2, so that load balances and -k never waits behind a long queue. */
 static void update_depth(struct pool *p, int64_t per_task)
 {
 	if (p->c->depth)
 		return;
 	p->svc_ns = p->svc_ns ? (p->svc_ns * 7 + per_task) / 8 : per_task;
-	int64_t d = p->svc_ns > 0 ? DEPTH_TARGET_NS / p->svc_ns : DEPTH_MAX;
+	int64_t d = 1 + (p->svc_ns > 0 ? BATCH_NS / p->svc_ns : DEPTH_MAX);
 	unsigned cap = WINDOW / (2 * p->c->jobs);
 	if (cap > DEPTH_MAX)
 		cap = DEPTH_MAX;
-	p->depth = d < 1 ? 1 : d > (int64_t)cap ? cap : (unsigned)d;
+	p->depth = d > (int64_t)cap ? (cap ? cap : 1) : (unsigned)d;
+}
+
+/* While every worker holds plenty of work, sleep a little before polling so
+ * that answers pile up and are read, and tasks written, in batches: the
+ * workers then write into a pipe nobody waits on, which costs them less.
+ * Returns how long to wait, 0 when some worker is idle or nearly so. */
+static int64_t coalesce_ns(const struct pool *p)
+{
+	if (p->c->depth || p->svc_ns <= 0 || p->running == 0)
+		return 0;
+	int64_t least = INT64_MAX;
+	for (unsigned i = 0; i < p->nw; i++) {
+		const struct worker *w = p->w[i];
+		if (w->state != WORKER_RUNNING)
+			continue;
+		int64_t left = (int64_t)w->fifo_len * p->svc_ns;
+		if (left < least)
+			least = left;
+	}
+	if (least < 2 * COALESCE_MIN_NS)
+		return 0;
+	return least / 2 < NS_PER_MS ? least / 2 : NS_PER_MS;
 }
 
 static void on_answer(struct pool *p, struct worker *w, const char *line, size_t len)
@@ -644,8 +680,8 @@ static void requeue_held(struct pool *p, struct worker *w, const char *outcome, 
 	struct task *t = &p->ts.t[slot];
 	t->pid = (int32_t)w->pid;
 	t->tries++;
-	if (p->stop == STOP_NOW && w->fault != FAULT_TIMEOUT && !p->r.fatal) {
-		not_run(p, slot);
+	if (w->state == WORKER_KILLING && w->fault == FAULT_NONE) {
+		not_run(p, slot); /* we stopped it: the task was not at fault */
 	} else if (t->tries <= p->c->retries && !p->stop) {
 		report(t->seq, buf_head(&t->in), t->in.len, "%s; retrying (attempt %u of %u)", cause,
 		       t->tries + 1, p->c->retries + 1);
@@ -710,6 +746,7 @@ static void finish_worker(struct pool *p, struct worker *w)
 		log_event("worker %d exited with status %d", (int)w->pid, WEXITSTATUS(w->wstatus));
 	if (unexpected) {
 		p->running--;
+		w->state = WORKER_CLOSING; /* counted out; stop_now must not again */
 		p->st->alive = p->running;
 		p->st->crashed++;
 	}
@@ -1012,7 +1049,12 @@ struct pool_result pool_run(const struct config *c, int in_fd, int out_fd, struc
 			break; /* a reader that left wants no more: don't wait */
 		if (pool_done(&p))
 			break;
-		int64_t deadline = timers(&p);
+		int64_t deadline = timers(&p), nap = coalesce_ns(&p);
+		if (nap > 0) {
+			struct timespec ts = {0, (long)nap};
+			nanosleep(&ts, NULL);
+			deadline = 0; /* then take whatever is ready */
+		}
 		if (loop_once(p.loop, deadline) < 0)
 			log_die(EXIT_FATAL, "poll: %s", strerror(errno));
 		p.now = now_ns();

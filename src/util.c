@@ -108,7 +108,7 @@ void format_duration(char *dst, size_t len, int64_t ns)
 	if (ns >= 100 * NS_PER_SEC)
 		snprintf(dst, len, "%.0fs", (double)ns / 1e9);
 	else if (ns >= NS_PER_SEC)
-		snprintf(dst, len, "%.2fs", (double)ns / 1e9);
+		snprintf(dst, len, "%.3gs", (double)ns / 1e9);
 	else if (ns >= NS_PER_MS)
 		snprintf(dst, len, "%.3gms", (double)ns / 1e6);
 	else

@@ -81,7 +81,7 @@ int worker_flush(struct worker *w)
 
 ssize_t worker_read(struct worker *w)
 {
-	if (buf_reserve(&w->in, READ_CHUNK) < 0)
+	if (buf_reserve_block(&w->in, READ_CHUNK) < 0)
 		return -1;
 	ssize_t n = read_retry(w->from_fd, buf_tail(&w->in), buf_room(&w->in));
 	if (n > 0)

@@ -43,6 +43,7 @@ struct worker {
 	bool eof, reaped;
 	bool discard;       /* broke the protocol: ignore what it writes */
 	bool want_write;    /* waiting for its stdin pipe to drain */
+	bool topping_up;    /* took a task this dispatch round */
 	int wstatus;
 	int64_t reaped_at;
 	char fault_msg[96]; /* for FAULT_PROTOCOL */
