@@ -32,7 +32,8 @@ static void put_answer(struct output *o, const char *ans, size_t alen)
 	struct buf *b = &o->buf;
 	if (o->base64_out == o->wire_b64) {
 		/* Same form both sides: -b with the base64 wire passes through. */
-		memcpy(buf_tail(b), ans, alen);
+		if (alen)
+			memcpy(buf_tail(b), ans, alen);
 		b->len += alen;
 	} else if (o->wire_b64) {
 		b->len += (size_t)base64_decode(buf_tail(b), ans, alen);
@@ -54,7 +55,8 @@ int output_result(struct output *o, const char *rec, size_t rlen, const char *an
 	}
 	struct buf *b = &o->buf;
 	if (o->tag) {
-		memcpy(buf_tail(b), rec, rlen);
+		if (rlen)
+			memcpy(buf_tail(b), rec, rlen);
 		b->len += rlen;
 		*buf_tail(b) = '\t';
 		b->len++;

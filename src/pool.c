@@ -435,7 +435,8 @@ static void encode_task(struct pool *p, struct worker *w, const struct task *t)
 	if (buf_reserve(o, base64_encoded_len(n) + 1) < 0)
 		log_die(EXIT_FATAL, "out of memory");
 	if (p->c->base64_io == (p->c->wire == WIRE_BASE64)) {
-		memcpy(buf_tail(o), s, n);
+		if (n)
+			memcpy(buf_tail(o), s, n);
 		o->len += n;
 	} else if (p->c->wire == WIRE_BASE64) {
 		base64_encode(buf_tail(o), s, n);
@@ -1045,8 +1046,7 @@ struct pool_result pool_run(const struct config *c, int in_fd, int out_fd, struc
 		if (p.in_done && tasks_live(&p.ts) == 0 && !p.closing_all)
 			close_all(&p);
 		flush_output(&p);
-		if (output_failed(&p) && p.broken_pipe)
-			break; /* a reader that left wants no more: don't wait */
+		output_failed(&p); /* then the workers are being stopped and reaped */
 		if (pool_done(&p))
 			break;
 		int64_t deadline = timers(&p), nap = coalesce_ns(&p);

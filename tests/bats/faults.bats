@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# Parent-side faults: a closed or full stdout, SIGTERM mid-run. The issue
+# does not fix the exit status here; what must hold is that procpool ends
+# (no hang) and leaves no worker behind.
+
+load '../helper'
+
+@test "stdout closed early (| head -1): procpool ends and no worker remains" {
+	local dir start=$SECONDS
+	dir=$(pidfiles_dir)
+	seq 200000 >"$T/in"
+	# pp runs in a pipeline subshell: its PP_HUNG is lost, time it instead.
+	pp -k -j 2 -- "$WORKERS/pidfile.sh" "$dir" <"$T/in" 2>"$T/err" | head -1 >"$T/out"
+	((SECONDS - start < PP_TIMEOUT)) || fail "procpool hung after its stdout closed"
+	assert_file_content "$T/out" '1\n'
+	assert_workers_gone "$dir"
+}
+
+@test "stdout is /dev/full: procpool fails, ends, and no worker remains" {
+	local dir
+	dir=$(pidfiles_dir)
+	seq 2000 >"$T/in"
+	status=0
+	pp -j 2 -- "$WORKERS/pidfile.sh" "$dir" <"$T/in" >/dev/full 2>"$T/err" || status=$?
+	((!PP_HUNG)) || fail "procpool hung writing to /dev/full"
+	((status != 0)) || fail "procpool exited 0 although no result could be written"
+	[[ -s $T/err ]] || fail "no message about the write error"
+	assert_workers_gone "$dir"
+}
+
+@test "SIGTERM mid-run: procpool ends and its workers go too" {
+	local w dir
+	dir=$(pidfiles_dir)
+	mkfifo "$T/fifo"
+	pp_bg "$T/fifo" -j 3 -m 1 -- "$WORKERS/pidfile.sh" "$dir" 0.3
+	exec {w}>"$T/fifo"
+	seq 30 >&"$w"
+	wait_for 20 test_dir_has_files "$dir" 3
+	kill -TERM "$PP_PID"
+	pp_wait
+	exec {w}>&-
+	((status != 0)) || fail "procpool exited 0 after SIGTERM mid-run"
+	local f
+	for f in "$dir"/*; do
+		wait_for 10 pid_is_gone "${f##*/}"
+	done
+}
+
+test_dir_has_files() {
+	(($(ls "$1" | wc -l) >= $2))
+}
