@@ -45,6 +45,7 @@
 #define CRASH_LOOP 5                 /* workers dead before answering, in a row */
 #define HINT_AFTER_NS (3 * NS_PER_SEC)
 #define ORPHAN_PIPE_NS NS_PER_SEC    /* reaped, but a grandchild holds its stdout */
+#define FLUSH_DELAY_NS NS_PER_MS     /* longest a result waits for company */
 
 enum stop { STOP_NONE, STOP_SOON, STOP_NOW };
 
@@ -77,6 +78,7 @@ struct pool {
 	int crash_status;
 	bool hinted;
 	int64_t now, mono0, wall0;
+	int64_t out_since; /* when unflushed results began to wait, or 0 */
 	struct pool_result r;
 };
 
@@ -884,7 +886,10 @@ static int64_t worker_timers(struct pool *p, struct worker *w)
 		idle_timer(p, w);
 	if (c->timeout && w->fifo_len && w->state != WORKER_KILLING &&
 	    DUE(w->head_since + c->timeout)) {
+		/* The task has failed: an answer it might still write is not
+		 * taken, so the outcome doesn't depend on a race. */
 		w->fault = FAULT_TIMEOUT;
+		w->discard = true;
 		kill_worker(p, w, SIGTERM);
 	}
 	if (w->state == WORKER_KILLING && w->kill_at > 0 && DUE(w->kill_at)) {
@@ -939,6 +944,27 @@ static void close_all(struct pool *p)
 	for (unsigned i = 0; i < p->nw; i++)
 		if (p->w[i]->state == WORKER_RUNNING)
 			retire(p, p->w[i]);
+}
+
+static void flush_output(struct pool *p);
+
+/* Results wait in the buffer while answers are still coming, for at most
+ * FLUSH_DELAY_NS, so a lock-step run doesn't pay one write per result; with
+ * nothing in flight they go out at once. Returns the flush deadline, or -1. */
+static int64_t output_due(struct pool *p)
+{
+	if (p->out.buf.len == 0) {
+		p->out_since = 0;
+		return -1;
+	}
+	if (p->out_since == 0)
+		p->out_since = p->now;
+	bool in_flight = tasks_live(&p->ts) > p->ts.qlen;
+	if (in_flight && p->now - p->out_since < FLUSH_DELAY_NS && !p->stop)
+		return p->out_since + FLUSH_DELAY_NS;
+	flush_output(p);
+	p->out_since = 0;
+	return -1;
 }
 
 static void flush_output(struct pool *p)
@@ -1045,11 +1071,13 @@ struct pool_result pool_run(const struct config *c, int in_fd, int out_fd, struc
 		scale(&p);
 		if (p.in_done && tasks_live(&p.ts) == 0 && !p.closing_all)
 			close_all(&p);
-		flush_output(&p);
+		int64_t flush_at = output_due(&p);
 		output_failed(&p); /* then the workers are being stopped and reaped */
 		if (pool_done(&p))
 			break;
 		int64_t deadline = timers(&p), nap = coalesce_ns(&p);
+		if (flush_at >= 0 && (deadline < 0 || flush_at < deadline))
+			deadline = flush_at;
 		if (nap > 0) {
 			struct timespec ts = {0, (long)nap};
 			nanosleep(&ts, NULL);
