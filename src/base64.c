@@ -78,10 +78,10 @@ const char *base64_check(const char *src, size_t n, size_t *where)
 	uint8_t a = value[q[0]], b = value[q[1]], c = value[q[2]], d = value[q[3]];
 	if (a > 63 || b > 63) {
 		at = n - 4 + (a > 63 ? 0 : 1);
-		why = (a == 64 || b == 64) ? "padding before the end" : "character outside the alphabet";
+		why = (a > 63 ? a : b) == 64 ? "padding before the end" : "character outside the alphabet";
 	} else if (c == 64 && d != 64) {
 		at = n - 2;
-		why = d == 255 ? "character outside the alphabet" : "padding before the end";
+		why = "padding before the end";
 	} else if (c == 255 || d == 255) {
 		at = n - (c == 255 ? 2 : 1);
 		why = "character outside the alphabet";

@@ -122,15 +122,27 @@ int config_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+static const char *memrchr_dot(const char *s, size_t n)
+{
+	while (n-- > 0)
+		if (s[n] == '.')
+			return s + n;
+	return NULL;
+}
+
 /* A decimal number with an optional fraction, then a unit suffix. */
 static int number_with_unit(const char *s, double *v, const char **unit)
 {
 	char *end;
 
-	if ((*s < '0' || *s > '9') && *s != '.')
+	/* Plain decimals only: strtod would also take "0x10" and "1e3". */
+	size_t digits = strspn(s, "0123456789.");
+	if (digits == 0 || memchr(s, '.', digits) != memrchr_dot(s, digits))
 		return -1;
 	errno = 0;
 	*v = strtod(s, &end);
+	if (end != s + digits)
+		return -1;
 	if (errno || end == s || *v < 0)
 		return -1;
 	*unit = end;
@@ -205,12 +217,14 @@ int config_cpu_list(const char *s, unsigned *highest)
 			top = (unsigned)hi;
 		s = end;
 	} while (*s == ',' && *++s);
-	if (*s)
+	if (*s || s[-1] == ',')
 		return -1;
 	*highest = top;
 	return 0;
 }
 
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -295,7 +309,7 @@ static int parse_bench_jobs(struct config *c, const char *s)
 		c->bench_jobs[c->nbench_jobs++] = (unsigned)n;
 		s = end;
 	} while (*s == ',' && *++s);
-	return *s ? -1 : 0;
+	return *s || s[-1] == ',' ? -1 : 0;
 }
 
 static void set_defaults(struct config *c, unsigned ncpus)
@@ -465,7 +479,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 
 	set_defaults(c, ncpus);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a half-read "-abc" */
 	while ((opt = getopt_long(argc, argv, shortopts, options, &longindex)) != -1) {
 		if (opt == 'h')
 			return CONFIG_HELP;
@@ -473,7 +487,9 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 			return CONFIG_VERSION;
 		if (opt == '?') {
 			const char *bad = argv[optind - 1];
-			if (optopt)
+			if (optopt && bad[0] == '-' && bad[1] == '-')
+				fail(err, errlen, "option '--%s' takes no value", long_name(optopt));
+			else if (optopt)
 				fail(err, errlen, "unknown option '-%c'", optopt);
 			else
 				fail(err, errlen, "unknown option '%.*s'", (int)strcspn(bad, "="), bad);

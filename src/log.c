@@ -13,6 +13,7 @@
 
 int log_verbose;
 
+static void emit(const char *stamp, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void emit(const char *stamp, const char *fmt, va_list ap)
 {
 	char line[1024];
