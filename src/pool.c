@@ -481,9 +481,13 @@ static void flush_worker(struct pool *p, struct worker *w)
 {
 	int r = worker_flush(w);
 	if (r < 0) {
-		/* EPIPE: it closed its stdin. It takes nothing more; what it
-		 * holds ends with its answers or its exit. */
-		retire(p, w);
+		/* EPIPE: it closed its stdin, most likely dying. It takes
+		 * nothing more but still counts as alive, and as running when
+		 * it is reaped, until its answers or its exit settle what it
+		 * holds. */
+		worker_close_input(w);
+		loop_del(p->loop, w->to_watch);
+		w->to_watch = -1;
 		return;
 	}
 	w->want_write = r == 0;

@@ -59,7 +59,10 @@ int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, int 
 void worker_free(struct worker *w);
 
 static inline bool worker_is_gone(const struct worker *w) { return w->eof && w->reaped; }
-static inline bool worker_takes_tasks(const struct worker *w) { return w->state == WORKER_RUNNING; }
+static inline bool worker_takes_tasks(const struct worker *w)
+{
+	return w->state == WORKER_RUNNING && w->to_fd >= 0;
+}
 
 /* The in-flight FIFO. push: 0 or -1 (out of memory). */
 int worker_push(struct worker *w, uint32_t slot);

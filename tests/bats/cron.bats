@@ -1,0 +1,283 @@
+#!/usr/bin/env bats
+# Cron safety: --halt stops a run going wrong, --joblog records each ended
+# task as one TSV row, and --resume / --resume-failed continue a run that
+# was stopped, even by SIGKILL, without losing or repeating a result.
+# Joblog row: Seq Pid Start Runtime Attempts Outcome Input.
+
+load '../helper'
+
+JOBLOG_HEADER=$'Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput'
+
+# assert_err LINE...: stderr is exactly these lines, "worker 1234" masked.
+assert_err() {
+	sed -E 's/worker [0-9]+/worker PID/g' "$T/err" >"$T/err.norm"
+	printf '%s\n' "$@" >"$T/err.expected"
+	assert_files_equal "$T/err.expected" "$T/err.norm" "stderr (pids masked)"
+}
+
+# joblog_rows FILE: "Seq Attempts Outcome" per row, sorted by Seq.
+joblog_rows() {
+	awk -F'\t' 'NR > 1 {print $1 " " $5 " " $6}' "$1" | sort -n
+}
+
+# file_has_lines FILE N: FILE has at least N lines (for wait_for).
+file_has_lines() {
+	[[ -e $1 ]] && (($(wc -l <"$1") >= $2))
+}
+
+@test "--halt soon,fail=2: no new task after the 2nd failure" {
+	printf '1\n2\nexit 1\n3\nexit 2\n4\nexit 3\n5\n6\n' >"$T/in"
+	# -j1 --depth 1: tasks run one by one, so the 2nd failure is record 5.
+	ppio "$T/in" -k -j 1 --depth 1 --halt soon,fail=2 -- "$WORKERS_BIN/f_faulty"
+	assert_status 2
+	assert_file_content "$T/out" '1\n2\n3\n'
+	assert_err \
+		"procpool: record 3: worker PID exited with status 1; input 'exit 1'" \
+		"procpool: record 5: worker PID exited with status 2; input 'exit 2'" \
+		"procpool: halting after 2 failed tasks (--halt soon)" \
+		"procpool: 4 tasks read but not run"
+}
+
+@test "--halt soon lets running tasks finish" {
+	local dir
+	dir=$(pidfiles_dir)
+	# Worker A is busy with a 1s task when worker B fails; A's task ends ok.
+	printf '1000 slow\nexit 1\n' >"$T/in"
+	ppio "$T/in" -j 2 --depth 1 --halt soon,fail=1 -- sh -c '
+		while IFS= read -r l; do
+			case $l in
+			exit*) exit 1 ;;
+			*) sleep 1; echo "$l" ;;
+			esac
+		done'
+	assert_status 1
+	assert_file_content "$T/out" '1000 slow\n'
+	assert_err \
+		"procpool: record 2: worker PID exited with status 1; input 'exit 1'" \
+		"procpool: halting after 1 failed tasks (--halt soon)"
+}
+
+@test "--halt now,fail=1: running tasks are killed, procpool exits at once" {
+	local dir start=$SECONDS
+	dir=$(pidfiles_dir)
+	# Worker A hangs on record 1; worker B runs records 2-4 and fails on 4.
+	printf 'hang\n1\n2\nexit 1\n3\n4\n' >"$T/in"
+	ppio "$T/in" -j 2 --depth 1 --halt now,fail=1 -- "$WORKERS_BIN/f_faulty" -p "$dir"
+	assert_status 1
+	assert_file_content "$T/out" '1\n2\n'
+	assert_err \
+		"procpool: record 4: worker PID exited with status 1; input 'exit 1'" \
+		"procpool: halting after 1 failed tasks (--halt now)" \
+		"procpool: 3 tasks read but not run"
+	((SECONDS - start < 10)) || fail "took $((SECONDS - start))s: the hanging worker was not killed"
+	assert_workers_gone "$dir"
+}
+
+@test "--halt soon,fail=20%: halts when failures reach 20% of the ended tasks" {
+	# 9 ok, then failures: 1/10 and 2/11 are under 20%, 3/12 is not.
+	awk 'BEGIN { for (i = 1; i <= 60; i++) print (i >= 10 && i <= 12) ? "exit 4" : i }' >"$T/in"
+	ppio "$T/in" -k -j 1 --depth 1 --halt soon,fail=20% --stats-json "$T/stats.json" -- "$WORKERS_BIN/f_faulty"
+	assert_status 3
+	seq 9 >"$T/expected"
+	assert_files_equal "$T/expected" "$T/out"
+	run grep -c 'halting after 3 failed tasks (--halt soon)$' "$T/err"
+	assert_output 1
+	run python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tasks"]; print(t["ok"], t["failed"], t["not_run"])' "$T/stats.json"
+	assert_output "9 3 48"
+}
+
+@test "--halt soon,fail=50%: a few early failures among under 10 ended tasks do not halt" {
+	printf 'exit 1
+exit 1
+3
+4
+5
+6
+7
+8
+9
+10
+11
+12
+' >"$T/in"
+	ppio "$T/in" -k -j 1 --depth 1 --halt soon,fail=50% -- "$WORKERS_BIN/f_faulty"
+	assert_status 2
+	seq 3 12 >"$T/expected"
+	assert_files_equal "$T/expected" "$T/out"
+	run grep -c halting "$T/err"
+	assert_output 0
+}
+
+@test "--joblog: header, then one 7-field row per ended task with its outcome" {
+	# ok, exit N, signal, timeout, protocol (exit 0 without answer),
+	# invalid (NUL on the line wire), toolong (--max-record), escaped input.
+	printf 'a\nexit 3\ncrash\nhang\nquiet\nx\0y\n%s\ntab\there\n' "$(printf 'z%.0s' $(seq 30))" >"$T/in"
+	ppio "$T/in" -j 2 --depth 1 --timeout 1s --max-record 20 --joblog "$T/log" -- "$WORKERS_BIN/f_faulty"
+	assert_status 6
+	run head -1 "$T/log"
+	assert_output "$JOBLOG_HEADER"
+	assert_equal "$(wc -l <"$T/log")" 9
+	# Every row: 7 fields, numeric Seq and Pid, Start and Runtime with ms.
+	run awk -F'\t' 'NR > 1 && !(NF == 7 && $1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ &&
+		$3 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $4 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $5 ~ /^[0-9]+$/) {print "bad row " NR ": " $0}' "$T/log"
+	assert_output ""
+	run sh -c "awk -F'\\t' 'NR > 1 {print \$1 \"|\" \$5 \"|\" \$6 \"|\" \$7}' '$T/log' | sort -n"
+	assert_output "1|1|ok|a
+2|1|exit 3|exit 3
+3|1|signal SIGSEGV|crash
+4|1|timeout|hang
+5|1|protocol|quiet
+6|0|invalid|x\\x00y
+7|0|toolong|
+8|1|ok|tab\\there"
+	# Tasks that never reached a worker have pid 0; the others a real one.
+	run sh -c "awk -F'\\t' 'NR > 1 && (\$6 == \"invalid\" || \$6 == \"toolong\") {print \$2}' '$T/log'"
+	assert_output "0
+0"
+	run sh -c "awk -F'\\t' 'NR > 1 && \$6 != \"invalid\" && \$6 != \"toolong\" && \$2 == 0' '$T/log'"
+	assert_output ""
+	# Start is the wall clock, within the last minute.
+	run awk -F'\t' -v now="$(date +%s)" 'NR > 1 && ($3 < now - 60 || $3 > now + 1) {print "bad start: " $0}' "$T/log"
+	assert_output ""
+	# The timed-out task ran about 1s.
+	run awk -F'\t' '$6 == "timeout" {print ($4 >= 0.9 && $4 < 10) ? "ok" : $4}' "$T/log"
+	assert_output ok
+}
+
+@test "--joblog: Attempts counts the tries of a retried task" {
+	printf 'a\ncrash\nb\n' >"$T/in"
+	ppio "$T/in" -k -j 1 --retries 2 --joblog "$T/log" -- "$WORKERS_BIN/f_faulty"
+	assert_status 1
+	run joblog_rows "$T/log"
+	assert_output "1 1 ok
+2 3 signal SIGSEGV
+3 1 ok"
+	seq 4 >"$T/in"
+	rm "$T/log"
+	ppio "$T/in" -j 1 --depth 1 --retries 1 --joblog "$T/log" -- "$WORKERS_BIN/f_crashk" 2
+	assert_status 0
+	run joblog_rows "$T/log"
+	assert_output "1 1 ok
+2 2 ok
+3 2 ok
+4 2 ok"
+}
+
+@test "--joblog appends: a second run adds rows under the one header" {
+	seq 3 >"$T/in"
+	ppio "$T/in" --joblog "$T/log" -- "$WORKERS_BIN/upper"
+	assert_status 0
+	ppio "$T/in" --joblog "$T/log" -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_equal "$(wc -l <"$T/log")" 7
+	assert_equal "$(grep -c '^Seq' "$T/log")" 1
+}
+
+@test "--resume skips every task the joblog records as ended, ok or failed" {
+	printf 'a\nexit 3\nb\ncrash\nc\n' >"$T/in"
+	ppio "$T/in" -k -j 1 --joblog "$T/log" -- "$WORKERS_BIN/f_faulty"
+	assert_status 2
+	# Same input plus two new records: only those run.
+	printf 'a\nexit 3\nb\ncrash\nc\nd\ne\n' >"$T/in2"
+	ppio "$T/in2" -k -j 1 --resume --joblog "$T/log" --stats-json "$T/stats.json" -- "$WORKERS_BIN/f_faulty"
+	assert_status 0
+	assert_file_content "$T/out" 'd\ne\n'
+	assert_stderr_empty
+	run python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tasks"]; print(t["read"], t["skipped"], t["ok"])' "$T/stats.json"
+	assert_output "7 5 2"
+	# Nothing is left: a third run does nothing.
+	ppio "$T/in2" -k --resume --joblog "$T/log" -- "$WORKERS_BIN/f_faulty"
+	assert_status 0
+	assert_file_content "$T/out" ''
+	assert_stderr_empty
+}
+
+@test "--resume-failed runs only the tasks the joblog records as failed" {
+	printf 'a\nexit 3\nb\ncrash\nc\n' >"$T/in"
+	ppio "$T/in" -k -j 1 --joblog "$T/log" -- "$WORKERS_BIN/f_faulty"
+	assert_status 2
+	# A fixed worker (echo) reruns the two failed tasks.
+	ppio "$T/in" -k --resume-failed --joblog "$T/log" -- "$WORKERS_BIN/lineecho"
+	assert_status 0
+	assert_file_content "$T/out" 'exit 3\ncrash\n'
+	assert_stderr_empty
+	# The last row of a task counts: now all ended ok, so neither mode runs anything.
+	ppio "$T/in" -k --resume-failed --joblog "$T/log" -- "$WORKERS_BIN/lineecho"
+	assert_status 0
+	assert_file_content "$T/out" ''
+	ppio "$T/in" -k --resume --joblog "$T/log" -- "$WORKERS_BIN/lineecho"
+	assert_status 0
+	assert_file_content "$T/out" ''
+}
+
+@test "--resume with a joblog that does not exist yet runs everything" {
+	seq 5 >"$T/in"
+	ppio "$T/in" -k --resume --joblog "$T/log" -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_files_equal "$T/in" "$T/out"
+	assert_equal "$(wc -l <"$T/log")" 6
+}
+
+@test "--resume without --joblog is a usage error, exit 125" {
+	run --separate-stderr pp --resume -- "$WORKERS_BIN/upper" </dev/null
+	assert_equal "$status" 125
+	assert_equal "$output" ""
+	assert_equal "$stderr" "procpool: --resume needs --joblog FILE
+Try 'procpool --help' for more information."
+	run --separate-stderr pp --resume-failed -- "$WORKERS_BIN/upper" </dev/null
+	assert_equal "$status" 125
+	assert_equal "$stderr" "procpool: --resume-failed needs --joblog FILE
+Try 'procpool --help' for more information."
+}
+
+@test "--resume of a file that is no joblog: exit 124, nothing run" {
+	printf 'not a joblog\n' >"$T/log"
+	seq 3 >"$T/in"
+	ppio "$T/in" --resume --joblog "$T/log" -- "$WORKERS_BIN/upper"
+	assert_status 124
+	assert_file_content "$T/out" ''
+	assert_err "procpool: cannot read joblog '$T/log': not a procpool joblog"
+}
+
+@test "killed by SIGKILL mid-run, then --resume: every result exactly once, exit 0" {
+	local n1 pid
+	# 2000 tasks of 2ms on 2 workers: about 2s; killed after 200 rows.
+	seq 2000 | sed 's/^/2 t/' >"$T/in"
+	pp_bg "$T/in" -j 2 --joblog "$T/log" -- "$WORKERS_BIN/msdelay"
+	wait_for 30 file_has_lines "$T/log" 201
+	kill -KILL "$PP_PID"
+	pp_wait
+	assert_status 137
+	mv "$T/out" "$T/out1"
+	n1=$(wc -l <"$T/out1")
+	((n1 >= 200 && n1 < 2000)) || fail "first run wrote $n1 results: not killed mid-way"
+	# Its workers die with it (they are not left running tasks).
+	for pid in $(awk -F'\t' 'NR > 1 {print $2}' "$T/log" | sort -u); do
+		wait_for 10 pid_is_gone_or_zombie "$pid"
+	done
+	ppio "$T/in" -j 2 --resume --joblog "$T/log" -- "$WORKERS_BIN/msdelay"
+	assert_status 0
+	assert_stderr_empty
+	cat "$T/out1" "$T/out" >"$T/both"
+	assert_same_multiset "$T/in" "$T/both"
+	# The joblog now records each task exactly once, all ok.
+	run sh -c "awk -F'\\t' 'NR > 1 {print \$1, \$6}' '$T/log' | sort -n | uniq -c | awk '\$1 != 1 || \$3 != \"ok\"' | head -3"
+	assert_output ""
+	assert_equal "$(($(wc -l <"$T/log") - 1))" 2000
+}
+
+@test "killed by SIGKILL mid-run with -k, then --resume -k: each run's output in order, nothing lost" {
+	seq 2000 | sed 's/^/1 t/' >"$T/in"
+	pp_bg "$T/in" -k -j 2 --joblog "$T/log" -- "$WORKERS_BIN/msdelay"
+	wait_for 30 file_has_lines "$T/log" 301
+	kill -KILL "$PP_PID"
+	pp_wait
+	assert_status 137
+	mv "$T/out" "$T/out1"
+	ppio "$T/in" -k -j 2 --resume --joblog "$T/log" -- "$WORKERS_BIN/msdelay"
+	assert_status 0
+	# -k: the first run wrote a prefix of the input; the second run wrote
+	# the rest, in order.
+	cat "$T/out1" "$T/out" >"$T/both"
+	assert_files_equal "$T/in" "$T/both"
+}

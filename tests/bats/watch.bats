@@ -1,0 +1,232 @@
+#!/usr/bin/env bats
+# Watching a run: --stats (a block on stderr at exit), --stats-json FILE,
+# SIGUSR1 (statistics so far, the run goes on), and --progress (a line
+# every 5s when stderr is no terminal, a redrawn line on a terminal).
+
+load '../helper'
+
+# stats_get FILE KEY.PATH...: print the JSON values at each dotted path.
+stats_get() {
+	python3 - "$@" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+out = []
+for path in sys.argv[2:]:
+    v = d
+    for k in path.split("."):
+        v = v[k]
+    out.append(str(v))
+print(" ".join(out))
+EOF
+}
+
+# file_has_lines FILE N: FILE has at least N lines (for wait_for).
+file_has_lines() {
+	[[ -e $1 ]] && (($(wc -l <"$1") >= $2))
+}
+
+@test "--stats-json: every key, the counts of a known run, consistent totals" {
+	# -j1 --depth 1: records 3 and 7 kill their workers (exit 3), so three
+	# workers run, each answering at least once.
+	printf '1\n2\nexit 3\n4\n5\n6\nexit 3\n8\n9\n10\n' >"$T/in"
+	ppio "$T/in" -k -j 1 --depth 1 --stats-json "$T/s.json" -- "$WORKERS_BIN/f_faulty"
+	assert_status 2
+	run python3 - "$T/s.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+problems = []
+def want(cond, what):
+    if not cond:
+        problems.append(what)
+want(set(d) == {"tasks", "wall_ns", "tasks_per_s", "latency_ns", "queue_wait_ns",
+                "startup_ns", "workers", "cpu_ns"}, "top-level keys %s" % sorted(d))
+t = d["tasks"]
+want(t == {"read": 10, "ok": 8, "failed": 2, "retried": 0, "skipped": 0, "not_run": 0},
+     "tasks %s" % t)
+want(t["ok"] + t["failed"] + t["skipped"] + t["not_run"] == t["read"], "totals")
+for h in ("latency_ns", "queue_wait_ns", "startup_ns"):
+    v = d[h]
+    want(set(v) == {"count", "p50", "p90", "p99", "p999", "max"}, "%s keys %s" % (h, sorted(v)))
+    want(v["p50"] <= v["p90"] <= v["p99"] <= v["p999"], "%s percentiles out of order %s" % (h, v))
+    want(all(isinstance(x, int) and x >= 0 for x in v.values()), "%s values %s" % (h, v))
+want(d["latency_ns"]["count"] == 8, "latency count %s (one per answer)" % d["latency_ns"]["count"])
+want(d["queue_wait_ns"]["count"] == 10, "queue_wait count %s (one per task sent)" % d["queue_wait_ns"]["count"])
+want(d["startup_ns"]["count"] == 3, "startup count %s (one per worker that answered)" % d["startup_ns"]["count"])
+w = d["workers"]
+want(w == {"started": 3, "retired": 0, "crashed": 2, "peak": 1}, "workers %s" % w)
+want(isinstance(d["wall_ns"], int) and 0 < d["wall_ns"] < 30e9, "wall_ns %s" % d["wall_ns"])
+want(d["tasks_per_s"] > 0, "tasks_per_s %s" % d["tasks_per_s"])
+want(set(d["cpu_ns"]) == {"user", "system"}, "cpu_ns keys")
+want(all(isinstance(x, int) and x >= 0 for x in d["cpu_ns"].values()), "cpu_ns values")
+print("\n".join(problems))
+EOF
+	assert_output ""
+}
+
+@test "--stats-json: retried, skipped and not-run tasks are counted" {
+	printf 'a\ncrash\nb\n' >"$T/in"
+	ppio "$T/in" -k -j 1 --retries 1 --joblog "$T/log" --stats-json "$T/s.json" -- "$WORKERS_BIN/f_faulty"
+	assert_status 1
+	run stats_get "$T/s.json" tasks.read tasks.ok tasks.failed tasks.retried workers.crashed
+	assert_output "3 2 1 1 2"
+	# Resumed: all three skipped.
+	ppio "$T/in" -k --resume --joblog "$T/log" --stats-json "$T/s.json" -- "$WORKERS_BIN/f_faulty"
+	assert_status 0
+	run stats_get "$T/s.json" tasks.read tasks.ok tasks.skipped tasks.not_run
+	assert_output "3 0 3 0"
+}
+
+@test "--stats-json: a 20 ms worker at --depth 1 -j1 has a latency p50 between 15 and 80 ms" {
+	seq 30 | sed 's/^/20 t/' >"$T/in"
+	ppio "$T/in" -j 1 --depth 1 --stats-json "$T/s.json" -- "$WORKERS_BIN/msdelay"
+	assert_status 0
+	run stats_get "$T/s.json" latency_ns.count latency_ns.p50 latency_ns.max workers.started
+	local count p50 max started
+	read -r count p50 max started <<<"$output"
+	assert_equal "$count" 30
+	assert_equal "$started" 1
+	((p50 >= 15000000 && p50 <= 80000000)) || fail "latency p50 ${p50}ns is not 15-80 ms"
+	((max >= p50)) || fail "max $max below p50 $p50"
+}
+
+@test "--stats-json to a path that cannot be written: a warning, the run's status stands" {
+	seq 3 >"$T/in"
+	ppio "$T/in" -k --stats-json "$T/no/such/dir/s.json" -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_file_content "$T/out" '1\n2\n3\n'
+	assert_file_content "$T/err" "procpool: cannot write '$T/no/such/dir/s.json': No such file or directory\\n"
+}
+
+@test "--stats: a block on stderr with tasks, time, latency, queued, workers, start-up, cpu" {
+	seq 10 >"$T/in"
+	ppio "$T/in" -k -j 1 --stats -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_files_equal "$T/in" "$T/out"
+	run cut -c1-12 "$T/err"
+	assert_output "procpool: st
+  tasks     
+  time      
+  latency   
+  queued    
+  workers   
+  start-up  
+  cpu       "
+	run cat "$T/err"
+	assert_line --index 0 "procpool: statistics"
+	assert_line --index 1 "  tasks     10 ok, 0 failed, 0 retried, 0 skipped, 0 not run (10 read)"
+	assert_line --index 2 --regexp '^  time      [0-9.]+(ns|us|ms|s) wall, [0-9]+ tasks/s$'
+	assert_line --index 3 --regexp '^  latency   p50 [0-9.]+[mun]?s  p90 [0-9.]+[mun]?s  p99 [0-9.]+[mun]?s  p99.9 [0-9.]+[mun]?s  max [0-9.]+[mun]?s$'
+	assert_line --index 4 --regexp '^  queued    p50 [0-9.]+[mun]?s  p99 [0-9.]+[mun]?s$'
+	assert_line --index 5 "  workers   1 started, 0 retired, 0 crashed, peak 1, 0 alive now"
+	assert_line --index 6 --regexp '^  start-up  median [0-9.]+[mun]?s \(spawn to first answer\)$'
+	assert_line --index 7 --regexp '^  cpu       [0-9]+\.[0-9]{2}s user, [0-9]+\.[0-9]{2}s system \(workers\)$'
+}
+
+@test "--stats after failures comes after the failure lines and counts them" {
+	printf 'a\nexit 2\nb\n' >"$T/in"
+	ppio "$T/in" -k -j 1 --stats -- "$WORKERS_BIN/f_faulty"
+	assert_status 1
+	run cat "$T/err"
+	assert_line --index 0 --regexp "^procpool: record 2: worker [0-9]+ exited with status 2; input 'exit 2'\$"
+	assert_line --index 1 "procpool: statistics"
+	assert_line --index 2 "  tasks     2 ok, 1 failed, 0 retried, 0 skipped, 0 not run (3 read)"
+	assert_line --index 6 --regexp '^  workers   2 started, 0 retired, 1 crashed, peak 1, 0 alive now$'
+}
+
+@test "SIGUSR1 mid-run prints 'statistics so far'; the run goes on to exit 0" {
+	seq 20 >"$T/in"
+	pp_bg "$T/in" -j 2 --depth 1 -- "$WORKERS_BIN/sleepy" 0.2
+	wait_for 20 file_has_lines "$T/out" 2
+	kill -USR1 "$PP_PID"
+	wait_for 20 grep -q '^  start-up' "$T/err"
+	pp_wait
+	assert_status 0
+	assert_same_multiset "$T/in" "$T/out"
+	run cut -c1-12 "$T/err"
+	assert_output "procpool: st
+  tasks     
+  time      
+  latency   
+  queued    
+  workers   
+  start-up  "
+	run cat "$T/err"
+	assert_line --index 0 "procpool: statistics so far"
+	assert_line --index 1 --regexp '^  tasks     [0-9]+ ok, 0 failed, 0 retried, 0 skipped, 0 not run \(20 read\)$'
+	assert_line --index 5 --regexp '^  workers   2 started, 0 retired, 0 crashed, peak 2, 2 alive now$'
+}
+
+@test "--progress, stderr not a terminal: plain lines every 5s, no escape codes" {
+	local a b c start=$SECONDS
+	# Three ~6s runs side by side: no --total; --total 10; -a FILE (its
+	# records are counted, so the total is known).
+	seq 24 >"$T/in24"
+	seq 10 >"$T/in10"
+	pp -j 2 --depth 1 --progress -- "$WORKERS_BIN/sleepy" 0.5 <"$T/in24" >"$T/out.a" 2>"$T/err.a" &
+	a=$!
+	pp -j 2 --depth 1 --progress --total 10 -- "$WORKERS_BIN/sleepy" 1.2 <"$T/in10" >"$T/out.b" 2>"$T/err.b" &
+	b=$!
+	pp -j 2 --depth 1 --progress -a "$T/in10" -- "$WORKERS_BIN/sleepy" 1.2 </dev/null >"$T/out.c" 2>"$T/err.c" &
+	c=$!
+	wait "$a" || fail "run without --total exited $?"
+	wait "$b" || fail "run with --total exited $?"
+	wait "$c" || fail "run with -a exited $?"
+	local most=$((1 + (SECONDS - start) / 5))
+	assert_same_multiset "$T/in24" "$T/out.a"
+	assert_same_multiset "$T/in10" "$T/out.b"
+	assert_same_multiset "$T/in10" "$T/out.c"
+	local f
+	for f in a b c; do
+		(($(wc -l <"$T/err.$f") >= 1)) || fail "run $f: no progress line in 6s"
+		! grep -q $'[\r\e]' "$T/err.$f" || fail "run $f: escape codes or CR in $(cat -A "$T/err.$f")"
+	done
+	run grep -cvE '^procpool: [0-9]+ tasks, [0-9]+/s, 0 failed, [0-2]/[0-2] workers busy$' "$T/err.a"
+	assert_output 0
+	for f in b c; do
+		run grep -cvE '^procpool: ([0-9]|10)/10 tasks \([0-9]+%\), [0-9]+/s, ETA [^,]+, 0 failed, [0-2]/[0-2] workers busy$' "$T/err.$f"
+		assert_output 0
+	done
+	# Lines come every 5s, never more often.
+	for f in a b c; do
+		(($(wc -l <"$T/err.$f") <= most)) || fail "run $f: more than $most lines in $((SECONDS - start))s: $(cat "$T/err.$f")"
+	done
+}
+
+@test "--progress on a terminal: redrawn with CR, and the last line ends with a newline" {
+	seq 20 >"$T/in"
+	# stderr on a pty (raw, so bytes arrive as written), stdout to a file.
+	run python3 - "$PROCPOOL" "$WORKERS_BIN/sleepy" "$T/in" "$T/out" <<'EOF'
+import os, pty, subprocess, sys, tty
+pp, worker, inp, out = sys.argv[1:]
+master, slave = pty.openpty()
+tty.setraw(slave)
+with open(inp, "rb") as i, open(out, "wb") as o:
+    p = subprocess.Popen([pp, "-j", "2", "--progress", "--", worker, "0.05"],
+                         stdin=i, stdout=o, stderr=slave)
+os.close(slave)
+data = b""
+while True:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    data += chunk
+st = p.wait(timeout=60)
+print("status", st)
+print("cr", data.count(b"\r"))
+print("ends-nl", data.endswith(b"\n"))
+print("last", data.rstrip(b"\n").split(b"\r")[-1].decode().rstrip())
+print("newlines", data.count(b"\n"))
+print("escapes", data.count(b"\x1b"))
+EOF
+	assert_line --index 0 "status 0"
+	assert_line --index 2 "ends-nl True"
+	assert_line --index 3 --regexp '^last 20 tasks, [0-9]+/s, 0 failed, [0-9]/[0-9] workers busy$'
+	assert_line --index 4 "newlines 1"
+	local cr
+	cr=$(sed -n 's/^cr //p' <<<"$output")
+	((cr >= 2)) || fail "expected redraws (CR), got $cr: $output"
+	assert_same_multiset "$T/in" "$T/out"
+}
