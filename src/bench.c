@@ -37,6 +37,23 @@ struct bench_config {
 	unsigned nruns;
 };
 
+/* An unlinked temporary file in $TMPDIR (tmpfile() ignores TMPDIR). */
+static FILE *temp_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/procpool-bench.XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		log_die(EXIT_FATAL, "--bench: cannot make a temporary file in '%s': %s",
+			dir && *dir ? dir : "/tmp", strerror(errno));
+	unlink(path);
+	FILE *f = fdopen(fd, "w+");
+	if (!f)
+		log_die(EXIT_FATAL, "--bench: %s", strerror(errno));
+	return f;
+}
+
 static int64_t children_cpu(void)
 {
 	struct rusage ru;
@@ -61,9 +78,7 @@ static uint64_t hash_file(FILE *f)
 
 static FILE *copy_input(int in_fd, uint64_t *records, char sep)
 {
-	FILE *f = tmpfile();
-	if (!f)
-		log_die(EXIT_FATAL, "--bench: cannot make a temporary file: %s", strerror(errno));
+	FILE *f = temp_file();
 	char b[65536];
 	ssize_t n;
 	char last = sep;
@@ -95,9 +110,7 @@ static void one_run(const struct config *base, struct bench_config *bc, FILE *in
 	c.stats_json = NULL;
 	c.joblog = NULL;
 	c.resume = c.resume_failed = false;
-	FILE *out = tmpfile();
-	if (!out)
-		log_die(EXIT_FATAL, "--bench: cannot make a temporary file: %s", strerror(errno));
+	FILE *out = temp_file();
 	lseek(fileno(in), 0, SEEK_SET);
 	struct stats st;
 	stats_init(&st, now_ns(), 0);

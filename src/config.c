@@ -41,7 +41,7 @@ const char config_usage[] =
 	"      --halt WHEN,fail=N  stop after N (or N%) failures; WHEN: soon|now\n"
 	"      --joblog FILE       append one TSV row per finished task\n"
 	"      --resume            skip tasks the joblog records as done\n"
-	"      --resume-failed     run only tasks the joblog records as failed\n"
+	"      --resume-failed     like --resume, but run failed tasks again\n"
 	"\n"
 	"Watching:\n"
 	"  -v, --verbose           log worker starts and exits on stderr\n"

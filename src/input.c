@@ -43,6 +43,8 @@ enum input_kind input_next(struct input *in, const char **rec, size_t *len)
 		case FRAME_RECORD:
 			return INPUT_RECORD;
 		case FRAME_TOO_LONG:
+			*rec = buf_head(&in->buf); /* its first bytes, for the report */
+			*len = in->buf.len < in->fr.max ? in->buf.len : in->fr.max;
 			return INPUT_TOO_LONG;
 		case FRAME_SKIPPED:
 			continue;

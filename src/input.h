@@ -23,7 +23,7 @@ struct input {
 
 enum input_kind {
 	INPUT_RECORD,   /* a record */
-	INPUT_TOO_LONG, /* a record over the limit, being skipped */
+	INPUT_TOO_LONG, /* a record over the limit; *rec, *len show its start */
 	INPUT_NEED,     /* call input_fill() first */
 	INPUT_END,      /* every record has been returned */
 };

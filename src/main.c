@@ -49,7 +49,8 @@ static int open_input(const struct config *c)
 /* Total tasks for --progress: --total, or the records of a regular -a FILE. */
 static uint64_t count_total(const struct config *c, int fd)
 {
-	if (c->total || !c->progress || !c->arg_file)
+	struct stat st;
+	if (c->total || !c->progress || !c->arg_file || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return c->total;
 	char b[65536];
 	uint64_t n = 0;

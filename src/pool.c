@@ -335,7 +335,7 @@ static void feed(struct pool *p)
 		case INPUT_TOO_LONG:
 			p->r.read++;
 			p->st->read++;
-			fail_record(p, ++p->seq, "", 0, "toolong", "record longer than --max-record");
+			fail_record(p, ++p->seq, rec, len, "toolong", "record longer than --max-record");
 			break;
 		case INPUT_NEED:
 			set_input_watch(p, true);
@@ -352,10 +352,27 @@ static void feed(struct pool *p)
 static void on_worker_readable(void *ctx, int fd, short revents);
 static void on_worker_writable(void *ctx, int fd, short revents);
 
-static void fatal_exec(struct pool *p, int e)
+/* A worker could not be set up or exec'd: that will not get better. */
+static void fatal_spawn(struct pool *p, const struct spawn_error *e)
 {
-	log_warn("cannot run '%s': %s", p->c->argv[0], strerror(e));
-	p->r.fatal = e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	const struct config *c = p->c;
+	char value[32];
+	if (e->step == SPAWN_EXEC) {
+		log_warn("cannot run '%s': %s", c->argv[0], strerror(e->err));
+		p->r.fatal = e->err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	} else {
+		const char *opt = e->step == SPAWN_NICE ? "--nice" : e->step == SPAWN_CPUS ? "--cpus"
+				  : e->step == SPAWN_MEM_LIMIT ? "--mem-limit" : NULL;
+		if (opt) {
+			snprintf(value, sizeof value, "%s", e->step == SPAWN_CPUS ? c->cpus : "");
+			log_warn("cannot apply %s%s%s to a worker: %s", opt, *value ? " " : "", value,
+				 strerror(e->err));
+			p->r.fatal = EXIT_USAGE;
+		} else {
+			log_warn("cannot set up a worker: %s", strerror(e->err));
+			p->r.fatal = EXIT_FATAL;
+		}
+	}
 	stop_now(p);
 }
 
@@ -372,14 +389,14 @@ static struct worker *start_worker(struct pool *p)
 	struct worker *w = malloc(sizeof *w);
 	if (!w)
 		return NULL;
-	int exec_errno;
-	if (worker_start(w, &p->so, p->now, &exec_errno) < 0) {
-		int e = errno;
+	struct spawn_error e;
+	if (worker_start(w, &p->so, p->now, &e) < 0) {
+		int err = errno;
 		free(w);
-		if (exec_errno)
-			fatal_exec(p, exec_errno);
-		else if (p->running == 0)
-			log_die(EXIT_FATAL, "cannot start a worker: %s", strerror(e));
+		if (e.step != SPAWN_OK)
+			fatal_spawn(p, &e);
+		else if (p->nw == 0)
+			log_die(EXIT_FATAL, "cannot start a worker: %s", strerror(err));
 		return NULL;
 	}
 	w->owner = p;
@@ -520,13 +537,15 @@ static void dispatch(struct pool *p)
 }
 
 /* Start workers while tasks wait that no worker can take, and keep --min
- * warm while input may still bring work. */
+ * warm while input may still bring work. Workers still exiting count
+ * against --jobs: it caps the processes alive at once. */
 static void scale(struct pool *p)
 {
 	if (p->stop)
 		return;
-	bool work_may_come = !p->in_done || tasks_live(&p->ts) > 0;
-	while (p->running < p->c->jobs && !p->stop) {
+	/* Workers being stopped still count against --jobs until reaped. */
+	bool work_may_come = !p->in_done || p->ts.qlen > 0;
+	while (p->nw < p->c->jobs && !p->stop) {
 		bool want = p->ts.qlen > 0 || (work_may_come && p->running < p->c->min);
 		if (!want || !start_worker(p))
 			return;
@@ -587,13 +606,24 @@ static void on_answer(struct pool *p, struct worker *w, const char *line, size_t
 		w->head_since = p->now;
 	}
 	p->crash_streak = 0;
-	const char *bad;
-	if (p->c->wire == WIRE_BASE64 && (bad = base64_check(line, len, NULL))) {
-		fail_task(p, slot, "protocol", "worker %d answered invalid base64: %s", (int)w->pid,
-			  bad);
-		return;
-	}
 	finish_ok(p, slot, line, len);
+}
+
+/* A line w may not write: say so and stop w. */
+static bool answer_is_bad(struct pool *p, struct worker *w, const char *line, size_t len)
+{
+	char what[96];
+	const char *bad;
+	if (w->fifo_len == 0)
+		protocol_error(p, w, "wrote output while holding no task");
+	else if (len > p->c->max_record)
+		protocol_error(p, w, "wrote an answer longer than --max-record");
+	else if (p->c->wire == WIRE_BASE64 && (bad = base64_check(line, len, NULL))) {
+		snprintf(what, sizeof what, "answered invalid base64 (%s)", bad);
+		protocol_error(p, w, what);
+	} else
+		return false;
+	return true;
 }
 
 /* Split what w wrote into answer lines. */
@@ -605,10 +635,8 @@ static void take_answers(struct pool *p, struct worker *w)
 	unsigned k = 0;
 
 	while (!w->discard && (nl = memchr(s, '\n', (size_t)(end - s)))) {
-		if (w->fifo_len == 0) {
-			protocol_error(p, w, "wrote output while holding no task");
-			break;
-		}
+		if (answer_is_bad(p, w, s, (size_t)(nl - s)))
+			break; /* the task stays at the head and fails with the worker */
 		on_answer(p, w, s, (size_t)(nl - s));
 		s = nl + 1;
 		k++;

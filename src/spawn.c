@@ -16,45 +16,47 @@
 #include "sig.h"
 #include "util.h"
 
-/* Runs in the child; reports errno on errfd and exits when a step fails. */
+/* Runs in the child; reports the failed step on errfd and exits. */
 static void child(const struct spawn_opts *o, int in, int out, int errfd)
 {
+	struct spawn_error e = {SPAWN_SETUP, 0};
 	sig_reset_child();
 	/* Own process group: the terminal's ^C reaches procpool alone, which
 	 * then winds the workers down in order; and a timeout can signal the
 	 * worker together with anything it started. */
 	setpgid(0, 0);
-	if (os_die_with_parent() < 0)
-		goto fail;
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
+	if (os_die_with_parent() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
 		goto fail;
 	os_close_from(3, errfd);
-	if (o->nice) {
-		errno = 0;
-		if (nice(o->nice) == -1 && errno)
-			goto fail;
-	}
+	e.step = SPAWN_NICE;
+	errno = 0;
+	if (o->nice && nice(o->nice) == -1 && errno)
+		goto fail;
+	e.step = SPAWN_CPUS;
 	if (o->cpus && os_pin_cpus(o->cpus) < 0)
 		goto fail;
+	e.step = SPAWN_MEM_LIMIT;
 	if (o->mem_limit) {
 		struct rlimit rl = {(rlim_t)o->mem_limit, (rlim_t)o->mem_limit};
 		if (setrlimit(RLIMIT_AS, &rl) < 0)
 			goto fail;
 	}
+	e.step = SPAWN_EXEC;
 	execvp(o->argv[0], o->argv);
-fail:;
-	int e = errno;
+fail:
+	e.err = errno;
 	(void)!write(errfd, &e, sizeof e);
-	_exit(e == ENOENT ? 127 : 126);
+	_exit(e.step == SPAWN_EXEC && e.err == ENOENT ? 127 : 126);
 }
 
-pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, int *exec_errno)
+pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, struct spawn_error *e)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	sigset_t mask;
 	pid_t pid = -1;
 
-	*exec_errno = 0;
+	e->step = SPAWN_OK;
+	e->err = 0;
 	if (pipe_cloexec(in) < 0 || pipe_cloexec(out) < 0 || pipe_cloexec(err) < 0)
 		goto fail;
 	sig_block_all(&mask);
@@ -70,15 +72,14 @@ pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, int *ex
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
-	int e;
-	if (read_retry(err[0], &e, sizeof e) == (ssize_t)sizeof e) {
+	if (read_retry(err[0], e, sizeof *e) == (ssize_t)sizeof *e) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		*exec_errno = e;
-		errno = e;
+		errno = e->err;
 		pid = -1;
 		goto fail;
 	}
+	e->step = SPAWN_OK;
 	close_fd(&err[0]);
 	if (fd_set_nonblock(in[1]) < 0 || fd_set_nonblock(out[0]) < 0)
 		goto fail; /* cannot happen on a fresh pipe */

@@ -13,12 +13,12 @@
 
 #define READ_CHUNK (64 * 1024)
 
-int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, int *exec_errno)
+int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, struct spawn_error *e)
 {
 	memset(w, 0, sizeof *w);
 	w->to_fd = w->from_fd = -1;
 	w->to_watch = w->from_watch = -1;
-	w->pid = spawn_worker(o, &w->to_fd, &w->from_fd, exec_errno);
+	w->pid = spawn_worker(o, &w->to_fd, &w->from_fd, e);
 	if (w->pid < 0)
 		return -1;
 	w->state = WORKER_RUNNING;

@@ -52,8 +52,8 @@ struct worker {
 	bool hinted;        /* the block-buffering hint was given */
 };
 
-/* Start a worker. 0, or -1 with errno (*exec_errno set when exec failed). */
-int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, int *exec_errno);
+/* Start a worker. 0, or -1 with errno and e saying what failed. */
+int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, struct spawn_error *e);
 /* Release everything the worker owns (fds, buffers); the process must have
  * been reaped or be left to the OS. */
 void worker_free(struct worker *w);

@@ -110,7 +110,8 @@ exit 1
 
 @test "--joblog: header, then one 7-field row per ended task with its outcome" {
 	# ok, exit N, signal, timeout, protocol (exit 0 without answer),
-	# invalid (NUL on the line wire), toolong (--max-record), escaped input.
+	# invalid (NUL on the line wire), toolong (--max-record: the input shown
+	# is its first --max-record bytes), escaped input.
 	printf 'a\nexit 3\ncrash\nhang\nquiet\nx\0y\n%s\ntab\there\n' "$(printf 'z%.0s' $(seq 30))" >"$T/in"
 	ppio "$T/in" -j 2 --depth 1 --timeout 1s --max-record 20 --joblog "$T/log" -- "$WORKERS_BIN/f_faulty"
 	assert_status 6
@@ -128,7 +129,7 @@ exit 1
 4|1|timeout|hang
 5|1|protocol|quiet
 6|0|invalid|x\\x00y
-7|0|toolong|
+7|0|toolong|zzzzzzzzzzzzzzzzzzzz
 8|1|ok|tab\\there"
 	# Tasks that never reached a worker have pid 0; the others a real one.
 	run sh -c "awk -F'\\t' 'NR > 1 && (\$6 == \"invalid\" || \$6 == \"toolong\") {print \$2}' '$T/log'"

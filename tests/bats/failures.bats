@@ -183,17 +183,29 @@ no_signal_pending() {
 	assert_workers_gone "$dir"
 }
 
-@test "-w base64: an answer that is not base64 fails its task with 'answered invalid base64'" {
+@test "-w base64: an answer that is not base64 breaks the protocol: the worker is replaced, the task fails" {
 	printf 'a\nb\n' >"$T/in"
 	ppio "$T/in" -k -j 1 -w base64 --joblog "$T/log" -- sh -c 'while read -r l; do echo "no*"; done'
 	assert_status 2
 	assert_file_content "$T/out" ''
 	assert_err \
-		"procpool: record 1: worker PID answered invalid base64: length is not a multiple of 4; input 'a'" \
-		"procpool: record 2: worker PID answered invalid base64: length is not a multiple of 4; input 'b'"
+		"procpool: worker PID broke the protocol: answered invalid base64 (length is not a multiple of 4); stopping it" \
+		"procpool: record 1: worker PID answered invalid base64 (length is not a multiple of 4); input 'a'" \
+		"procpool: worker PID broke the protocol: answered invalid base64 (length is not a multiple of 4); stopping it" \
+		"procpool: record 2: worker PID answered invalid base64 (length is not a multiple of 4); input 'b'"
 	run awk -F'\t' 'NR > 1 {print $6}' "$T/log"
 	assert_output "protocol
 protocol"
+}
+
+@test "-w base64: with --retries, a task answered with bad base64 runs again on a fresh worker" {
+	printf 'a\n' >"$T/in"
+	# The first worker answers garbage; the second (a new process) answers well.
+	ppio "$T/in" -k -j 1 -w base64 --retries 1 -- sh -c '
+		if mkdir "$0/first" 2>/dev/null; then bad=1; else bad=; fi
+		while read -r l; do if [ "$bad" ]; then echo "no*"; else echo "$l"; fi; done' "$T"
+	assert_status 0
+	assert_file_content "$T/out" 'a\n'
 }
 
 @test "a worker answering twice breaks the protocol: it is stopped and replaced, no task fails" {
