@@ -11,7 +11,7 @@ load '../helper'
 	ppio "$T/in" -k --max-record 10 -- "$WORKERS_BIN/upper"
 	assert_status 1
 	assert_file_content "$T/out" 'SHORT\nOK\n'
-	assert_file_content "$T/err" "procpool: record 2: record longer than --max-record; input ''\\n"
+	assert_file_content "$T/err" "procpool: record 2: record longer than --max-record; input '0123456789'\\n"
 }
 
 @test "--max-record: a record of exactly the limit runs; the rest of a long line is no new record" {
@@ -19,7 +19,7 @@ load '../helper'
 	ppio "$T/in" -k --max-record 10 -- "$WORKERS_BIN/lineecho"
 	assert_status 1
 	assert_file_content "$T/out" '0123456789\nlast\n'
-	assert_file_content "$T/err" "procpool: record 2: record longer than --max-record; input ''\\n"
+	assert_file_content "$T/err" "procpool: record 2: record longer than --max-record; input '0123456789'\\n"
 }
 
 @test "--max-record: an over-long last record without a newline, unordered" {
@@ -28,7 +28,7 @@ load '../helper'
 	assert_status 1
 	seq 100 >"$T/expected"
 	assert_same_multiset "$T/expected" "$T/out"
-	assert_file_content "$T/err" "procpool: record 101: record longer than --max-record; input ''\\n"
+	assert_file_content "$T/err" "procpool: record 101: record longer than --max-record; input '$(printf '%040d' 0)...'\\n"
 }
 
 @test "line wire: a task with a NUL byte fails, naming -w base64" {
