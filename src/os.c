@@ -3,6 +3,7 @@
 #include "os.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -75,5 +76,15 @@ int os_pin_cpus(const char *list)
 	(void)list;
 	errno = ENOSYS;
 	return -1;
+#endif
+}
+
+void os_grow_pipe(int fd, int size)
+{
+#if defined(__linux__) && defined(F_SETPIPE_SZ)
+	(void)fcntl(fd, F_SETPIPE_SZ, size);
+#else
+	(void)fd;
+	(void)size;
 #endif
 }

@@ -16,4 +16,8 @@ int os_die_with_parent(void);
  * with ENOSYS elsewhere. */
 int os_pin_cpus(const char *list);
 
+/* Ask for a pipe buffer of about size bytes (Linux F_SETPIPE_SZ); a no-op
+ * elsewhere or when refused: a bigger pipe only saves wake-ups. */
+void os_grow_pipe(int fd, int size);
+
 #endif

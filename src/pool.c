@@ -37,7 +37,7 @@
 #include "worker.h"
 
 #define WINDOW 4096                  /* task slots: the most tasks read ahead */
-#define HOLD_BYTES (64u << 20)       /* stop reading while tasks hold this much */
+#define HOLD_BYTES (16u << 20)       /* stop reading while tasks hold this much */
 #define WORKER_PENDING (256u << 10)  /* encoded bytes queued for one worker */
 #define DEPTH_MAX 1024
 #define BATCH_NS (1 * NS_PER_MS)     /* auto depth: queue about this much work */
@@ -560,7 +560,8 @@ static void update_depth(struct pool *p, int64_t per_task)
 {
 	if (p->c->depth)
 		return;
-	p->svc_ns = p->svc_ns ? (p->svc_ns * 7 + per_task) / 8 : per_task;
+	/* A short memory: a run ramps up from depth 1 in a few reads. */
+	p->svc_ns = p->svc_ns ? (p->svc_ns + per_task) / 2 : per_task;
 	int64_t d = 1 + (p->svc_ns > 0 ? BATCH_NS / p->svc_ns : DEPTH_MAX);
 	unsigned cap = WINDOW / (2 * p->c->jobs);
 	if (cap > DEPTH_MAX)
@@ -579,6 +580,8 @@ static int64_t coalesce_ns(const struct pool *p)
 	int64_t least = INT64_MAX;
 	for (unsigned i = 0; i < p->nw; i++) {
 		const struct worker *w = p->w[i];
+		if (w->want_write)
+			return 0; /* a worker drains its pipe faster than we nap */
 		if (w->state != WORKER_RUNNING)
 			continue;
 		int64_t left = (int64_t)w->fifo_len * p->svc_ns;
@@ -632,6 +635,7 @@ static void take_answers(struct pool *p, struct worker *w)
 	char *head = buf_head(&w->in), *s = head, *end = head + w->in.len, *nl;
 	int64_t first_sent = w->fifo_len ? p->ts.t[worker_head(w)].t_sent : p->now;
 	int64_t since = w->head_since > first_sent ? w->head_since : first_sent;
+	bool warm = w->answered > 0; /* a first answer also carries start-up time */
 	unsigned k = 0;
 
 	while (!w->discard && (nl = memchr(s, '\n', (size_t)(end - s)))) {
@@ -646,7 +650,7 @@ static void take_answers(struct pool *p, struct worker *w)
 		return;
 	}
 	buf_consume(&w->in, (size_t)(s - head));
-	if (k)
+	if (k && warm)
 		update_depth(p, (p->now - since) / k);
 	if (w->in.len > p->c->max_record + 1) {
 		protocol_error(p, w, "wrote an answer longer than --max-record");

@@ -16,6 +16,8 @@
 #include "sig.h"
 #include "util.h"
 
+#define PIPE_BYTES (1 << 20)
+
 /* Runs in the child; reports the failed step on errfd and exits. */
 static void child(const struct spawn_opts *o, int in, int out, int errfd)
 {
@@ -83,6 +85,9 @@ pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, struct 
 	close_fd(&err[0]);
 	if (fd_set_nonblock(in[1]) < 0 || fd_set_nonblock(out[0]) < 0)
 		goto fail; /* cannot happen on a fresh pipe */
+	/* Large tasks cross in fewer, larger pipe loads. */
+	os_grow_pipe(in[1], PIPE_BYTES);
+	os_grow_pipe(out[0], PIPE_BYTES);
 	*to_fd = in[1];
 	*from_fd = out[0];
 	return pid;
