@@ -173,8 +173,14 @@ static void print_table(const struct config *c, struct bench_config *bcs, unsign
 {
 	uint64_t ref = bcs[0].runs[0].hash;
 	double base_rate = 0;
+	char cmd[80];
+	size_t o = 0;
+	for (char **a = c->argv; *a && o + 4 < sizeof cmd; a++)
+		o += (size_t)snprintf(cmd + o, sizeof cmd - o, "%s%s", o ? " " : "", *a);
+	if (o >= sizeof cmd - 4)
+		memcpy(cmd + sizeof cmd - 4, "...", 4);
 	printf("procpool --bench: %llu tasks through '%s', %u runs each; median (min-max)\n\n",
-	       (unsigned long long)records, c->argv[0], c->bench_runs);
+	       (unsigned long long)records, cmd, c->bench_runs);
 	printf("%-26s %20s %9s %9s %9s %8s  %s\n", "configuration", "tasks/s", "p50", "p99",
 	       "cpu", "speedup", "results");
 	for (unsigned i = 0; i < n; i++) {
