@@ -120,7 +120,7 @@ static void one_run(const struct config *base, struct bench_config *bc, FILE *in
 	r->wall_ns = pr.wall_ns;
 	r->p50 = hist_percentile(&st.latency, 50);
 	r->p99 = hist_percentile(&st.latency, 99);
-	r->failed = pr.failed + pr.not_run;
+	r->failed = st.failed + st.not_run;
 	r->hash = hash_file(out);
 	fclose(out);
 	if (pr.fatal || pr.signal)

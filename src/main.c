@@ -19,14 +19,14 @@
 #include "stats.h"
 #include "util.h"
 
-static int exit_status(const struct pool_result *r)
+static int exit_status(const struct pool_result *r, const struct stats *st)
 {
 	if (r->fatal)
 		return r->fatal;
 	if (r->signal)
 		return 128 + r->signal;
-	if (r->failed)
-		return r->failed > 100 ? EXIT_FAILED_MAX : (int)r->failed;
+	if (st->failed)
+		return st->failed > 100 ? EXIT_FAILED_MAX : (int)st->failed;
 	return 0;
 }
 
@@ -79,8 +79,8 @@ static void workers_cpu(struct stats *st)
 
 static void report_end(const struct config *c, struct stats *st, const struct pool_result *r)
 {
-	if (r->not_run && !r->broken_pipe)
-		log_warn("%llu tasks read but not run", (unsigned long long)r->not_run);
+	if (st->not_run && !r->broken_pipe)
+		log_warn("%llu tasks read but not run", (unsigned long long)st->not_run);
 	st->wall_ns = r->wall_ns;
 	workers_cpu(st);
 	if (c->stats)
@@ -122,5 +122,5 @@ int main(int argc, char **argv)
 		sig_default(SIGPIPE);
 		raise(SIGPIPE);
 	}
-	return exit_status(&r);
+	return exit_status(&r, &st);
 }

@@ -73,9 +73,7 @@ struct pool {
 	int sig_watch;
 	enum stop stop;
 	bool closing_all;
-	bool broken_pipe;
 	unsigned crash_streak;
-	int crash_status;
 	bool hinted;
 	int64_t now, mono0, wall0;
 	int64_t out_since; /* when unflushed results began to wait, or 0 */
@@ -166,7 +164,6 @@ static void settle_empty(struct pool *p, uint64_t seq)
 static void finish_ok(struct pool *p, uint32_t slot, const char *ans, size_t len)
 {
 	struct task *t = &p->ts.t[slot];
-	p->r.ok++;
 	p->st->ok++;
 	if (!p->ts.order || t->seq == p->ts.order_next) {
 		write_result(p, t, ans, len);
@@ -201,7 +198,6 @@ static void fail_task(struct pool *p, uint32_t slot, const char *outcome, const 
 			   outcome, buf_head(&t->in), t->in.len);
 	uint64_t seq = t->seq;
 	release(p, slot);
-	p->r.failed++;
 	p->st->failed++;
 	settle_empty(p, seq);
 	check_halt(p);
@@ -211,7 +207,6 @@ static void not_run(struct pool *p, uint32_t slot)
 {
 	uint64_t seq = p->ts.t[slot].seq;
 	release(p, slot);
-	p->r.not_run++;
 	p->st->not_run++;
 	settle_empty(p, seq);
 }
@@ -286,7 +281,6 @@ static void fail_record(struct pool *p, uint64_t seq, const char *rec, size_t le
 		int64_t wall = p->wall0 + (p->now - p->mono0);
 		joblog_row(p->jl, seq, 0, wall, 0, 0, outcome, rec, len);
 	}
-	p->r.failed++;
 	p->st->failed++;
 	settle_empty(p, seq);
 	check_halt(p);
@@ -295,11 +289,9 @@ static void fail_record(struct pool *p, uint64_t seq, const char *rec, size_t le
 static void admit(struct pool *p, const char *rec, size_t len)
 {
 	uint64_t seq = ++p->seq;
-	p->r.read++;
 	p->st->read++;
 	if (p->skip.bits && seqset_has(&p->skip, seq)) {
-		p->r.skipped++;
-		p->st->skipped++;
+			p->st->skipped++;
 		settle_empty(p, seq);
 		return;
 	}
@@ -333,8 +325,7 @@ static void feed(struct pool *p)
 			admit(p, rec, len);
 			break;
 		case INPUT_TOO_LONG:
-			p->r.read++;
-			p->st->read++;
+					p->st->read++;
 			fail_record(p, ++p->seq, rec, len, "toolong", "record longer than --max-record");
 			break;
 		case INPUT_NEED:
@@ -762,7 +753,6 @@ static void note_crash_loop(struct pool *p, struct worker *w, bool unexpected)
 	if (!unexpected || w->answered > 0)
 		return;
 	p->crash_streak++;
-	p->crash_status = w->wstatus;
 	if (p->crash_streak < CRASH_LOOP || p->r.fatal)
 		return;
 	char how[64];
@@ -853,7 +843,7 @@ static void check_halt(struct pool *p)
 	const struct config *c = p->c;
 	if (c->halt == HALT_NEVER || p->stop == STOP_NOW)
 		return;
-	uint64_t failed = p->r.failed, ended = p->r.failed + p->r.ok;
+	uint64_t failed = p->st->failed, ended = p->st->failed + p->st->ok;
 	bool hit = c->halt_percent ? ended >= 10 && failed * 100 >= (uint64_t)c->halt_fail * ended
 				   : failed >= c->halt_fail;
 	if (!hit || (c->halt == HALT_SOON && p->stop))
@@ -1066,7 +1056,7 @@ static void pool_fini(struct pool *p)
 	if (p->c->progress)
 		progress_end(&p->prog, p->st, now_ns());
 	if (p->jl) {
-		if (!p->broken_pipe && joblog_flush(p->jl) < 0)
+		if (!p->r.broken_pipe && joblog_flush(p->jl) < 0)
 			log_warn("cannot write the joblog: %s", strerror(errno));
 		joblog_close(p->jl);
 	}
@@ -1089,7 +1079,7 @@ static bool output_failed(struct pool *p)
 	if (!p->out.failed)
 		return false;
 	if (p->out.err == EPIPE) {
-		p->broken_pipe = p->r.broken_pipe = true;
+		p->r.broken_pipe = true;
 	} else if (!p->r.fatal) {
 		log_warn("cannot write results: %s", strerror(p->out.err));
 		p->r.fatal = EXIT_FATAL;
