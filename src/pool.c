@@ -534,7 +534,6 @@ static void scale(struct pool *p)
 {
 	if (p->stop)
 		return;
-	/* Workers being stopped still count against --jobs until reaped. */
 	bool work_may_come = !p->in_done || p->ts.qlen > 0;
 	while (p->nw < p->c->jobs && !p->stop) {
 		bool want = p->ts.qlen > 0 || (work_may_come && p->running < p->c->min);

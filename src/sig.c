@@ -15,6 +15,7 @@
 #endif
 
 static int pipe_fds[2] = {-1, -1};
+static sigset_t ignored_at_start; /* handed on to workers, as nohup expects */
 
 static const int caught[] = {
 	SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGUSR1,
@@ -37,6 +38,12 @@ int sig_init(void)
 {
 	if (pipe_fds[0] >= 0)
 		return pipe_fds[0]; /* --bench runs the pool many times */
+	sigemptyset(&ignored_at_start);
+	for (int s = 1; s < SIG_COUNT; s++) {
+		struct sigaction old;
+		if (sigaction(s, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			sigaddset(&ignored_at_start, s);
+	}
 	if (pipe_cloexec(pipe_fds) < 0 || fd_set_nonblock(pipe_fds[0]) < 0 ||
 	    fd_set_nonblock(pipe_fds[1]) < 0)
 		return -1;
@@ -76,11 +83,13 @@ void sig_reset_child(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	/* Ignored signals survive exec; the worker must not inherit ours or
-	 * those of whoever started procpool. */
-	for (int s = 1; s < SIG_COUNT; s++)
+	/* Ignored signals survive exec: the worker must not inherit the ones
+	 * procpool ignores for itself (SIGPIPE), but keeps those it was started
+	 * with ignored (nohup procpool ...), as a command run directly would. */
+	for (int s = 1; s < SIG_COUNT; s++) {
+		sa.sa_handler = sigismember(&ignored_at_start, s) == 1 ? SIG_IGN : SIG_DFL;
 		sigaction(s, &sa, NULL);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -14,7 +14,8 @@ int sig_next(void);
 /* Block every signal, saving the old mask (around fork). */
 void sig_block_all(sigset_t *old);
 void sig_restore(const sigset_t *old);
-/* In a child before exec: default dispositions, empty mask. */
+/* In a child before exec: default dispositions (but for the signals that
+ * were ignored when procpool started, which stay ignored), empty mask. */
 void sig_reset_child(void);
 /* Back to the default action for sig (to die of it as a parent expects). */
 void sig_default(int sig);

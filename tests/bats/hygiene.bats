@@ -55,6 +55,20 @@ run_closed() {
 	assert_files_equal "$T/expected" "$T/actual" "signal masks"
 }
 
+@test "a signal ignored when procpool starts stays ignored in workers (nohup), SIGPIPE does not" {
+	seq 1 >"$T/in"
+	# SIGUSR2 ignored by whoever starts procpool, as nohup does with SIGHUP.
+	(trap '' USR2; timeout 60 "$WORKERS_BIN/selfinfo" <"$T/in") | cut -d' ' -f2- >"$T/expected"
+	(trap '' USR2; ppio "$T/in" -j 1 -- "$WORKERS_BIN/selfinfo"; echo "$status" >"$T/status")
+	assert_equal "$(cat "$T/status")" 0
+	cut -d' ' -f2- "$T/out" >"$T/actual"
+	assert_files_equal "$T/expected" "$T/actual" "signal masks"
+	# And the comparison means something: USR2 (12) is bit 0x800.
+	run cat "$T/actual"
+	assert_output --partial "SigIgn=0000000000000800"
+	assert_output --partial "SigBlk=0000000000000000"
+}
+
 @test "a worker started by scaling mid-run also has clean signal masks" {
 	seq 1 >"$T/expected.in"
 	timeout 60 "$WORKERS_BIN/selfinfo" <"$T/expected.in" | cut -d' ' -f2- >"$T/expected"
