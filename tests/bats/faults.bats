@@ -49,3 +49,17 @@ load '../helper'
 test_dir_has_files() {
 	(($(ls "$1" | wc -l) >= $2))
 }
+
+@test "procpool killed with SIGKILL: its workers die with it (parent-death signal)" {
+	[[ $(uname) == Linux ]] || skip "the parent-death signal is Linux's"
+	mkdir "$T/pids"
+	seq 100 >"$T/in"
+	# Workers that never read their stdin: EOF would not end them.
+	pp_bg "$T/in" -j 2 -- sh -c ': >"$0/$$"; exec sleep 1000' "$T/pids"
+	two_workers() { (($(ls "$T/pids" | wc -l) >= 2)); }
+	wait_for 20 two_workers
+	kill -KILL "$PP_PID"
+	for f in "$T/pids"/*; do
+		wait_for 10 pid_is_gone_or_zombie "${f##*/}"
+	done
+}
