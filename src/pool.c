@@ -46,6 +46,7 @@
 #define HINT_AFTER_NS (3 * NS_PER_SEC)
 #define ORPHAN_PIPE_NS NS_PER_SEC    /* reaped, but a grandchild holds its stdout */
 #define FLUSH_DELAY_NS NS_PER_MS     /* longest a result waits for company */
+#define EOF_GRACE_NS (250 * NS_PER_MS) /* stdout closed, yet not reaped */
 
 enum stop { STOP_NONE, STOP_SOON, STOP_NOW };
 
@@ -678,6 +679,7 @@ static void end_of_output(struct pool *p, struct worker *w)
 	w->from_watch = -1;
 	close_fd(&w->from_fd);
 	w->eof = true;
+	w->eof_at = p->now;
 	if (w->in.len && !w->discard && w->fifo_len)
 		protocol_error(p, w, "ended its last answer without a newline");
 	if (worker_is_gone(w))
@@ -924,6 +926,11 @@ static int64_t worker_timers(struct pool *p, struct worker *w)
 	if (!p->hinted && w->fifo_len && w->answered == 0 && !w->discard &&
 	    DUE(w->head_since + HINT_AFTER_NS))
 		hint_buffering(p, w);
+	if (w->eof && !w->reaped && w->fifo_len && !w->discard && DUE(w->eof_at + EOF_GRACE_NS)) {
+		/* Not a worker dying (that is reaped at once): one that shut its
+		 * stdout and lives on, holding tasks it can no longer answer. */
+		protocol_error(p, w, "closed its stdout while holding tasks");
+	}
 	if (w->reaped && !w->eof && DUE(w->reaped_at + ORPHAN_PIPE_NS)) {
 		/* Something it started still holds its stdout: take what is
 		 * there and stop waiting for more. */

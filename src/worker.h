@@ -45,7 +45,7 @@ struct worker {
 	bool want_write;    /* waiting for its stdin pipe to drain */
 	bool topping_up;    /* took a task this dispatch round */
 	int wstatus;
-	int64_t reaped_at;
+	int64_t reaped_at, eof_at;
 	char fault_msg[96]; /* for FAULT_PROTOCOL */
 	void *owner;        /* for callbacks: the pool */
 	bool idle_noted;    /* "kept alive at min" was said for this idle spell */
@@ -61,7 +61,7 @@ void worker_free(struct worker *w);
 static inline bool worker_is_gone(const struct worker *w) { return w->eof && w->reaped; }
 static inline bool worker_takes_tasks(const struct worker *w)
 {
-	return w->state == WORKER_RUNNING && w->to_fd >= 0;
+	return w->state == WORKER_RUNNING && w->to_fd >= 0 && w->from_fd >= 0;
 }
 
 /* The in-flight FIFO. push: 0 or -1 (out of memory). */

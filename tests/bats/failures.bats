@@ -417,3 +417,15 @@ print(t["ok"], t["not_run"])
 	assert_equal "$((ok + notrun))" 20
 	assert_workers_gone "$dir"
 }
+
+@test "a worker that closes its stdout but lives on is stopped as a protocol violation, no hang" {
+	printf 'a\nb\n' >"$T/in"
+	ppio "$T/in" -k -j 1 -- sh -c 'read -r l; exec >&-; sleep 100'
+	assert_status 2
+	assert_file_content "$T/out" ''
+	assert_err \
+		"procpool: worker PID broke the protocol: closed its stdout while holding tasks; stopping it" \
+		"procpool: record 1: worker PID closed its stdout while holding tasks; input 'a'" \
+		"procpool: worker PID broke the protocol: closed its stdout while holding tasks; stopping it" \
+		"procpool: record 2: worker PID closed its stdout while holding tasks; input 'b'"
+}
