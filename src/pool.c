@@ -47,6 +47,7 @@
 #define ORPHAN_PIPE_NS NS_PER_SEC    /* reaped, but a grandchild holds its stdout */
 #define FLUSH_DELAY_NS NS_PER_MS     /* longest a result waits for company */
 #define EOF_GRACE_NS (250 * NS_PER_MS) /* stdout closed, yet not reaped */
+#define LINGER_NOTE_NS (5 * NS_PER_SEC) /* stdin closed, yet not exited */
 
 enum stop { STOP_NONE, STOP_SOON, STOP_NOW };
 
@@ -412,6 +413,7 @@ static void retire(struct pool *p, struct worker *w)
 	if (w->state == WORKER_RUNNING)
 		p->running--;
 	w->state = WORKER_CLOSING;
+	w->closed_at = p->now;
 	worker_close_input(w);
 	if (w->to_watch >= 0) {
 		loop_del(p->loop, w->to_watch);
@@ -926,6 +928,15 @@ static int64_t worker_timers(struct pool *p, struct worker *w)
 	if (!p->hinted && w->fifo_len && w->answered == 0 && !w->discard &&
 	    DUE(w->head_since + HINT_AFTER_NS))
 		hint_buffering(p, w);
+	if (w->state == WORKER_CLOSING && !w->reaped && !w->lingering_noted &&
+	    DUE(w->closed_at + LINGER_NOTE_NS)) {
+		w->lingering_noted = true;
+		log_warn("worker %d has not exited %llds after its stdin closed%s", (int)w->pid,
+			 (long long)(LINGER_NOTE_NS / NS_PER_SEC),
+			 c->timeout ? "; it is stopped after --timeout" : "");
+	}
+	if (w->state == WORKER_CLOSING && !w->reaped && c->timeout && DUE(w->closed_at + c->timeout))
+		kill_worker(p, w, SIGTERM); /* --timeout bounds the goodbye too */
 	if (w->eof && !w->reaped && w->fifo_len && !w->discard && DUE(w->eof_at + EOF_GRACE_NS)) {
 		/* Not a worker dying (that is reaped at once): one that shut its
 		 * stdout and lives on, holding tasks it can no longer answer. */

@@ -45,7 +45,8 @@ struct worker {
 	bool want_write;    /* waiting for its stdin pipe to drain */
 	bool topping_up;    /* took a task this dispatch round */
 	int wstatus;
-	int64_t reaped_at, eof_at;
+	int64_t reaped_at, eof_at, closed_at;
+	bool lingering_noted; /* said it has not exited after its stdin closed */
 	char fault_msg[96]; /* for FAULT_PROTOCOL */
 	void *owner;        /* for callbacks: the pool */
 	bool idle_noted;    /* "kept alive at min" was said for this idle spell */

@@ -429,3 +429,11 @@ print(t["ok"], t["not_run"])
 		"procpool: worker PID broke the protocol: closed its stdout while holding tasks; stopping it" \
 		"procpool: record 2: worker PID closed its stdout while holding tasks; input 'b'"
 }
+
+@test "a worker that does not exit when its stdin closes: noted after 5s, stopped after --timeout" {
+	printf 'a\n' >"$T/in"
+	ppio "$T/in" -j 1 --timeout 6s --kill-grace 1s -- sh -c 'read -r l; echo "$l"; exec sleep 60'
+	assert_status 0
+	assert_file_content "$T/out" 'a\n'
+	assert_err "procpool: worker PID has not exited 5s after its stdin closed; it is stopped after --timeout"
+}
