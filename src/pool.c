@@ -235,7 +235,8 @@ static void on_input(void *ctx, int fd, short revents)
 	struct pool *p = ctx;
 	(void)fd;
 	(void)revents;
-	if (input_fill(&p->in) < 0) {
+	if (input_fill(&p->in) < 0 && errno != EAGAIN) {
+		/* EAGAIN: a non-blocking stdin someone shares; poll tells when. */
 		log_warn("cannot read input: %s", strerror(errno));
 		p->r.fatal = EXIT_FATAL;
 		p->in.eof = true;

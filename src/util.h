@@ -17,7 +17,8 @@ int fd_set_nonblock(int fd);
 int fd_set_cloexec(int fd);
 /* pipe with both ends close-on-exec. */
 int pipe_cloexec(int fds[2]);
-/* Write all n bytes to a blocking fd. 0, or -1 with errno. */
+/* Write all n bytes to an fd, waiting in poll() if it is non-blocking and
+ * full. 0, or -1 with errno. */
 int write_all(int fd, const void *p, size_t n);
 /* read() that retries EINTR. */
 ssize_t read_retry(int fd, void *p, size_t n);

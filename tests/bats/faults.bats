@@ -63,3 +63,32 @@ test_dir_has_files() {
 		wait_for 10 pid_is_gone_or_zombie "${f##*/}"
 	done
 }
+
+@test "stdin and stdout left non-blocking by whoever started procpool: nothing lost" {
+	# Shared fds can come non-blocking (a Node parent, a terminal another
+	# program set): EAGAIN then means wait, not fail.
+	run timeout 60 python3 - "$PROCPOOL" <<'PY'
+import fcntl, os, subprocess, sys, threading, time
+r, w = os.pipe()
+r2, w2 = os.pipe()
+for fd in (r, w2):
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+p = subprocess.Popen([sys.argv[1], "-k", "cat"], stdin=r, stdout=w2)
+os.close(r); os.close(w2)
+data = b"".join(b"%d\n" % i for i in range(200000))
+def feed():
+    for i in range(0, len(data), 100000):
+        os.write(w, data[i:i + 100000]); time.sleep(0.01)
+    os.close(w)
+t = threading.Thread(target=feed); t.start()
+out = []
+while True:
+    c = os.read(r2, 1 << 16)
+    if not c: break
+    out.append(c); time.sleep(0.001)
+t.join()
+print(p.wait(), b"".join(out) == data)
+PY
+	assert_success
+	assert_output "0 True"
+}
