@@ -83,9 +83,9 @@ def feed():
 t = threading.Thread(target=feed); t.start()
 out = []
 while True:
-    c = os.read(r2, 1 << 16)
+    c = os.read(r2, 4096)  # a slow reader: procpool's stdout fills up
     if not c: break
-    out.append(c); time.sleep(0.001)
+    out.append(c); time.sleep(0.0005)
 t.join()
 print(p.wait(), b"".join(out) == data)
 PY
