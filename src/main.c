@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -89,10 +90,25 @@ static void report_end(const struct config *c, struct stats *st, const struct po
 		log_warn("cannot write '%s': %s", c->stats_json, strerror(errno));
 }
 
+/* Started with fd 0, 1 or 2 closed, the first pipe would take its number and
+ * a worker's stdin or stdout would be lost at exec: fill the gaps first. A
+ * closed stdin reads as empty; results with nowhere to go are an error. */
+static void open_std_fds(void)
+{
+	bool no_stdout = fcntl(1, F_GETFD) < 0;
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) < 0)
+			_exit(EXIT_FATAL);
+	if (no_stdout)
+		log_die(EXIT_FATAL, "cannot write results: stdout is closed");
+}
+
 int main(int argc, char **argv)
 {
 	struct config c;
 	char err[256];
+
+	open_std_fds();
 
 	switch (config_parse(&c, argc, argv, os_online_cpus(), err, sizeof err)) {
 	case CONFIG_HELP:

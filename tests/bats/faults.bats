@@ -92,3 +92,15 @@ PY
 	assert_success
 	assert_output "0 True"
 }
+
+@test "started with stdout closed: exit 124 naming it, rather than results lost" {
+	run bash -c 'seq 3 | timeout 60 "$0" -k -- "$1" >&-' "$PROCPOOL" "$WORKERS_BIN/upper"
+	assert_equal "$status" 124
+	assert_output "procpool: cannot write results: stdout is closed"
+}
+
+@test "started with stdin closed: no tasks, exit 0, and workers get a real stdin pipe" {
+	run bash -c 'timeout 60 "$0" -k -- "$1" <&-' "$PROCPOOL" "$WORKERS_BIN/upper"
+	assert_success
+	assert_output ""
+}
