@@ -50,7 +50,6 @@ struct worker {
 	char fault_msg[96]; /* for FAULT_PROTOCOL */
 	void *owner;        /* for callbacks: the pool */
 	bool idle_noted;    /* "kept alive at min" was said for this idle spell */
-	bool hinted;        /* the block-buffering hint was given */
 };
 
 /* Start a worker. 0, or -1 with errno and e saying what failed. */
