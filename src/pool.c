@@ -131,12 +131,18 @@ static void release(struct pool *p, uint32_t slot)
 	tasks_give_back(&p->ts, slot);
 }
 
+/* Wall-clock time of a monotonic instant, for the joblog. */
+static int64_t wall_of(const struct pool *p, int64_t mono)
+{
+	return p->wall0 + (mono - p->mono0);
+}
+
 static void write_result(struct pool *p, struct task *t, const char *ans, size_t len)
 {
 	if (output_result(&p->out, buf_head(&t->in), t->in.len, ans, len) < 0 && !p->stop)
 		stop_now(p); /* the error itself is reported after the loop */
 	if (p->jl)
-		joblog_row(p->jl, t->seq, t->pid, t->wall_start, t->run_ns, t->tries + 1, "ok",
+		joblog_row(p->jl, t->seq, t->pid, wall_of(p, t->t_sent), t->run_ns, t->tries + 1, "ok",
 			   buf_head(&t->in), t->in.len);
 }
 
@@ -196,7 +202,7 @@ static void fail_task(struct pool *p, uint32_t slot, const char *outcome, const 
 	va_end(ap);
 	report(t->seq, buf_head(&t->in), t->in.len, "%s", cause);
 	if (p->jl)
-		joblog_row(p->jl, t->seq, t->pid, t->wall_start, p->now - t->t_sent, t->tries,
+		joblog_row(p->jl, t->seq, t->pid, wall_of(p, t->t_sent), p->now - t->t_sent, t->tries,
 			   outcome, buf_head(&t->in), t->in.len);
 	uint64_t seq = t->seq;
 	release(p, slot);
@@ -283,8 +289,7 @@ static void fail_record(struct pool *p, uint64_t seq, const char *rec, size_t le
 {
 	report(seq, rec, len, "%s", why);
 	if (p->jl) {
-		int64_t wall = p->wall0 + (p->now - p->mono0);
-		joblog_row(p->jl, seq, 0, wall, 0, 0, outcome, rec, len);
+		joblog_row(p->jl, seq, 0, wall_of(p, p->now), 0, 0, outcome, rec, len);
 	}
 	p->st->failed++;
 	settle_empty(p, seq);
@@ -474,7 +479,6 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 	encode_task(p, w, t);
 	t->state = TASK_RUNNING;
 	t->t_sent = p->now;
-	t->wall_start = p->wall0 + (p->now - p->mono0);
 	hist_add(&p->st->wait, (uint64_t)(p->now - t->t_read));
 }
 

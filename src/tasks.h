@@ -22,7 +22,6 @@ struct task {
 	uint64_t seq;     /* record number, from 1 */
 	int64_t t_read;   /* monotonic ns when read */
 	int64_t t_sent;   /* monotonic ns when given to a worker */
-	int64_t wall_start; /* wall clock ns of the last start, for the joblog */
 	struct buf in;    /* the record as read */
 	struct buf out;   /* with -k, an answer waiting for its turn */
 	int64_t run_ns;   /* dispatch to answer, kept for the joblog row */
