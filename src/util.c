@@ -115,9 +115,10 @@ void format_duration(char *dst, size_t len, int64_t ns)
 {
 	if (ns >= 100 * NS_PER_SEC)
 		snprintf(dst, len, "%.0fs", (double)ns / 1e9);
-	else if (ns >= NS_PER_SEC)
+	/* Thresholds at 999.5 of the smaller unit: %.3g would print 1e+03. */
+	else if (ns >= NS_PER_SEC - NS_PER_MS / 2)
 		snprintf(dst, len, "%.3gs", (double)ns / 1e9);
-	else if (ns >= NS_PER_MS)
+	else if (ns >= NS_PER_MS - 500)
 		snprintf(dst, len, "%.3gms", (double)ns / 1e6);
 	else
 		snprintf(dst, len, "%.3gus", (double)ns / 1e3);
