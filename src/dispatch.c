@@ -87,7 +87,7 @@ void dispatch_flush(struct pool *p, struct worker *w)
 /* Queue to workers: each task to the worker with the least in flight. */
 void dispatch(struct pool *p)
 {
-	while (p->ts.qlen > 0 && p->stop == STOP_NONE) {
+	while (p->ts.qlen > 0 && p->stop == STOP_NONE && !sink_backed_up(p)) {
 		struct worker *best = NULL;
 		for (unsigned i = 0; i < p->nw; i++) {
 			struct worker *w = p->w[i];

@@ -1,28 +1,62 @@
-/* output: result framing and block writes; see output.h. */
+/* output: result framing and non-blocking writes; see output.h. */
+#define _GNU_SOURCE /* MSG_DONTWAIT, MSG_NOSIGNAL */
 #include "output.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base64.h"
 #include "util.h"
 
-#define FLUSH_AT (64 * 1024)
+#define WRITE_AT (64 * 1024)    /* a full block is worth a write at once */
+#define BACKED_UP (1u << 20)    /* the reader is behind: stop making results */
 
-void output_init(struct output *o, int fd, const struct config *c)
+/* A file description of stdout's pipe, FIFO or terminal that is ours alone,
+ * non-blocking; out_fd itself when it is something else or reopening fails
+ * (then writes may block, as they would for any program). */
+static int own_nonblocking(struct output *o, int out_fd)
 {
-	o->fd = fd;
+	struct stat st;
+	if (fstat(out_fd, &st) < 0)
+		return out_fd;
+	if (S_ISSOCK(st.st_mode)) {
+		o->socket = true;
+		return out_fd;
+	}
+	int fl = fcntl(out_fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		return out_fd; /* already non-blocking: someone shares it so */
+	if (!S_ISFIFO(st.st_mode) && !isatty(out_fd))
+		return out_fd;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", out_fd);
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return out_fd; /* no /proc, or a pipe with no reader left */
+	o->own_fd = true;
+	return fd;
+}
+
+void output_init(struct output *o, int out_fd, const struct config *c)
+{
+	memset(o, 0, sizeof *o);
 	o->buf = (struct buf)BUF_INIT;
+	o->fd = own_nonblocking(o, out_fd);
 	o->sep = c->base64_io ? '\n' : c->sep;
 	o->base64_out = c->base64_io;
 	o->wire_b64 = c->wire == WIRE_BASE64;
 	o->tag = c->tag;
-	o->failed = false;
-	o->err = 0;
 }
 
 void output_free(struct output *o)
 {
+	if (o->own_fd)
+		close_fd(&o->fd);
 	buf_free(&o->buf);
 }
 
@@ -54,6 +88,7 @@ int output_result(struct output *o, const char *rec, size_t rlen, const char *an
 		return -1;
 	}
 	struct buf *b = &o->buf;
+	size_t before = b->len;
 	if (o->tag) {
 		if (rlen)
 			memcpy(buf_tail(b), rec, rlen);
@@ -64,20 +99,44 @@ int output_result(struct output *o, const char *rec, size_t rlen, const char *an
 	put_answer(o, ans, alen);
 	*buf_tail(b) = o->sep;
 	b->len++;
-	return b->len >= FLUSH_AT ? output_flush(o) : 0;
+	o->queued += b->len - before;
+	if (b->len >= WRITE_AT && !o->full && output_flush(o) < 0)
+		return -1;
+	return 0;
+}
+
+static ssize_t write_some(struct output *o)
+{
+	if (o->socket)
+		return send(o->fd, buf_head(&o->buf), o->buf.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return write(o->fd, buf_head(&o->buf), o->buf.len);
 }
 
 int output_flush(struct output *o)
 {
 	if (o->failed)
 		return -1;
-	if (o->buf.len == 0)
-		return 0;
-	if (write_all(o->fd, buf_head(&o->buf), o->buf.len) < 0) {
-		o->failed = true;
-		o->err = errno;
-		return -1;
+	while (o->buf.len > 0) {
+		ssize_t n = write_some(o);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				o->full = true;
+				return 0;
+			}
+			o->failed = true;
+			o->err = errno;
+			return -1;
+		}
+		buf_consume(&o->buf, (size_t)n);
+		o->written += (uint64_t)n;
 	}
-	buf_consume(&o->buf, o->buf.len);
-	return 0;
+	buf_trim(&o->buf, 4 * WRITE_AT); /* one huge result must not pin its memory */
+	return 1;
+}
+
+bool output_backed_up(const struct output *o)
+{
+	return o->buf.len >= BACKED_UP;
 }

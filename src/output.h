@@ -1,36 +1,52 @@
-/* output: results to stdout, framed and encoded, in large blocks.
+/* output: results to stdout, framed and encoded, written without blocking.
  *
- * Owns the output buffer. Answers arrive in wire form (already checked);
- * this module turns them into the output framing: raw bytes then the
- * separator, or one base64 line with -b. stdout stays blocking: when the
- * reader is slow, procpool waits, and so, through their pipes, do the
- * workers. */
+ * Owns the output buffer and, when it opened one, its own file description
+ * of stdout. Answers arrive in wire form (already checked); this module turns
+ * them into the output framing: raw bytes then the separator, or one base64
+ * line with -b. A slow reader must never stall the pool (signals, timers and
+ * workers keep being served), so a pipe, FIFO or terminal on stdout is
+ * reopened non-blocking through /proc/self/fd/1: a file description of our
+ * own, so the shell and any other process sharing stdout never see
+ * O_NONBLOCK. A socket is written with MSG_DONTWAIT. Regular files and other
+ * devices take writes at once and are written as they are. */
 #ifndef PROCPOOL_OUTPUT_H
 #define PROCPOOL_OUTPUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "config.h"
 
 struct output {
-	int fd;
+	int fd;          /* where results are written */
+	bool own_fd;     /* fd is our own reopening of stdout */
+	bool socket;     /* write with send(MSG_DONTWAIT) */
 	struct buf buf;
+	uint64_t queued;  /* bytes appended so far */
+	uint64_t written; /* bytes written so far */
 	char sep;
 	bool base64_out; /* -b */
 	bool wire_b64;
 	bool tag;
+	bool full;       /* the fd took no more: write again once it has room */
 	bool failed;     /* a write failed; errno kept in err */
 	int err;
 };
 
-void output_init(struct output *o, int fd, const struct config *c);
+/* Set up writing to out_fd (stdout, or a file --bench passes). */
+void output_init(struct output *o, int out_fd, const struct config *c);
 void output_free(struct output *o);
 /* Append one result: the record as read (for --tag) and the answer line in
- * wire form. 0, or -1 when the buffer could not grow or a write failed. */
+ * wire form. 0, or -1 when the buffer could not grow. */
 int output_result(struct output *o, const char *rec, size_t rlen, const char *ans, size_t alen);
-/* Write out what is buffered. 0, or -1 with o->err set. */
+/* Write what the fd takes now. 1 when the buffer is empty, 0 when the fd is
+ * full (wait for POLLOUT on o->fd, then output_has_room), -1 with o->err set
+ * on error. */
 int output_flush(struct output *o);
+static inline void output_has_room(struct output *o) { o->full = false; }
+/* Whether so much waits that the pool should stop producing results. */
+bool output_backed_up(const struct output *o);
 
 #endif

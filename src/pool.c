@@ -19,8 +19,6 @@
 #include "sig.h"
 #include "util.h"
 
-#define FLUSH_DELAY_NS NS_PER_MS /* longest a result waits for company */
-
 /* ---- input ------------------------------------------------------------ */
 
 static void set_input_watch(struct pool *p, bool on)
@@ -113,7 +111,8 @@ static void admit(struct pool *p, const char *rec, size_t len)
 static void feed(struct pool *p)
 {
 	while (!p->in_done) {
-		if (!tasks_have_room(&p->ts, p->seq + 1) || p->held >= HOLD_BYTES) {
+		if (!tasks_have_room(&p->ts, p->seq + 1) || p->held >= HOLD_BYTES ||
+		    sink_backed_up(p)) {
 			set_input_watch(p, false);
 			return;
 		}
@@ -173,62 +172,11 @@ static int64_t timers(struct pool *p)
 	return next;
 }
 
-/* ---- output ----------------------------------------------------------- */
-
-static void flush_output(struct pool *p)
-{
-	if (output_flush(&p->out) < 0) {
-		if (!p->stop)
-			stop_now(p);
-		return;
-	}
-	if (p->jl && joblog_flush(p->jl) < 0) {
-		log_warn("cannot write the joblog: %s", strerror(errno));
-		p->r.fatal = EXIT_FATAL;
-		joblog_close(p->jl);
-		p->jl = NULL;
-		stop_soon(p);
-	}
-}
-
-/* Results wait in the buffer while answers are still coming, for at most
- * FLUSH_DELAY_NS, so a lock-step run doesn't pay one write per result; with
- * nothing in flight they go out at once. Returns the flush deadline, or -1. */
-static int64_t output_due(struct pool *p)
-{
-	if (p->out.buf.len == 0) {
-		p->out_since = 0;
-		return -1;
-	}
-	if (p->out_since == 0)
-		p->out_since = p->now;
-	bool in_flight = tasks_live(&p->ts) > p->ts.qlen;
-	if (in_flight && p->now - p->out_since < FLUSH_DELAY_NS && !p->stop)
-		return p->out_since + FLUSH_DELAY_NS;
-	flush_output(p);
-	p->out_since = 0;
-	return -1;
-}
-
-/* stdout is gone or failing: say so once and stop everything. */
-static bool output_failed(struct pool *p)
-{
-	if (!p->out.failed)
-		return false;
-	if (p->out.err == EPIPE) {
-		p->r.broken_pipe = true;
-	} else if (!p->r.fatal) {
-		log_warn("cannot write results: %s", strerror(p->out.err));
-		p->r.fatal = EXIT_FATAL;
-	}
-	return true;
-}
-
 /* ---- the run ---------------------------------------------------------- */
 
-static bool pool_done(const struct pool *p)
+static bool pool_done(struct pool *p)
 {
-	return p->closing_all && p->nw == 0;
+	return p->closing_all && p->nw == 0 && sink_done(p);
 }
 
 static void open_side_files(struct pool *p)
@@ -258,12 +206,12 @@ static void pool_init(struct pool *p, const struct config *c, int in_fd, int out
 	if (!p->loop || tasks_init(&p->ts, WINDOW, c->keep_order) < 0)
 		log_die(EXIT_FATAL, "out of memory");
 	input_init(&p->in, in_fd, c->base64_io ? '\n' : c->sep, c->max_record);
-	output_init(&p->out, out_fd, c);
 	open_side_files(p);
 	int sfd = sig_init();
 	if (sfd < 0 || (p->sig_watch = loop_add(p->loop, sfd, POLLIN, on_signal, p)) < 0 ||
 	    (p->in_watch = loop_add(p->loop, in_fd, POLLIN, on_input, p)) < 0)
 		log_die(EXIT_FATAL, "cannot set up: %s", strerror(errno));
+	sink_init(p, out_fd);
 	if (c->progress)
 		progress_init(&p->prog, 2, p->now);
 }
@@ -272,11 +220,7 @@ static void pool_fini(struct pool *p)
 {
 	if (p->c->progress)
 		progress_end(&p->prog, p->st, now_ns());
-	if (p->jl) {
-		if (!p->r.broken_pipe && joblog_flush(p->jl) < 0)
-			log_warn("cannot write the joblog: %s", strerror(errno));
-		joblog_close(p->jl);
-	}
+	sink_fini(p);
 	seqset_free(&p->skip);
 	for (unsigned i = 0; i < p->nw; i++) {
 		worker_free(p->w[i]);
@@ -285,7 +229,6 @@ static void pool_fini(struct pool *p)
 	free(p->w);
 	tasks_free(&p->ts);
 	input_close(&p->in);
-	output_free(&p->out);
 	buf_free(&p->scratch);
 	loop_free(p->loop);
 }
@@ -300,13 +243,12 @@ struct pool_result pool_run(const struct config *c, int in_fd, int out_fd, struc
 		dispatch_scale(&p);
 		if (p.in_done && tasks_live(&p.ts) == 0 && !p.closing_all)
 			life_close_all(&p);
-		int64_t flush_at = output_due(&p);
-		output_failed(&p); /* then the workers are being stopped and reaped */
+		int64_t flush_at = sink_due(&p);
+		sink_failed(&p); /* then the workers are being stopped and reaped */
 		if (pool_done(&p))
 			break;
 		int64_t deadline = timers(&p), nap = dispatch_nap_ns(&p);
-		if (flush_at >= 0 && (deadline < 0 || flush_at < deadline))
-			deadline = flush_at;
+		deadline = earliest(deadline, earliest(flush_at, sink_deadline(&p)));
 		if (nap > 0) {
 			struct timespec ts = {0, (long)nap};
 			nanosleep(&ts, NULL);

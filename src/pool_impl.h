@@ -9,6 +9,7 @@
  *   lifecycle.c  a worker's life: start, retire, stop, reap, its deadlines
  *   fault.c      why a worker's tasks failed; requeueing; the crash-loop rule
  *   stop.c       the stop sequence after a signal, --halt or a fatal error
+ *   sink.c       results out to stdout without blocking; back-pressure
  *   hint.c       telling the user what a silent worker is likely doing
  *
  * Invariants:
@@ -72,9 +73,12 @@ struct pool {
 	unsigned depth;
 	int64_t svc_ns; /* estimated service time of one task */
 
-	/* output: outcome.c, pool.c */
+	/* output: sink.c, outcome.c */
 	struct output out;
-	int64_t out_since; /* when unflushed results began to wait, or 0 */
+	int out_watch;
+	int64_t out_since;    /* when unflushed results began to wait, or 0 */
+	int64_t out_moved_at; /* when stdout last took bytes */
+	bool out_given_up;    /* stopping, and the reader took nothing for long */
 	struct joblog *jl;
 
 	/* fault.c, hint.c */
@@ -132,6 +136,21 @@ void stop_soon(struct pool *p);
 void stop_now(struct pool *p);
 void stop_check_halt(struct pool *p);
 void stop_on_signal(struct pool *p, int sig);
+
+/* sink.c */
+void sink_init(struct pool *p, int out_fd);
+int64_t sink_due(struct pool *p);
+bool sink_backed_up(const struct pool *p);
+bool sink_done(struct pool *p);
+int64_t sink_deadline(const struct pool *p);
+bool sink_failed(struct pool *p);
+void sink_fini(struct pool *p);
+
+/* The earlier of two deadlines (-1: none). */
+static inline int64_t earliest(int64_t a, int64_t b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
 
 /* hint.c */
 bool hint_due(const struct pool *p, const struct worker *w, int64_t *at);
