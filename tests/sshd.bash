@@ -68,6 +68,9 @@ sshd_init() {
 	echo "[127.*]:* $(cut -d' ' -f1,2 "$SSHD_DIR/host_key.pub")" >"$SSHD_DIR/known_hosts"
 	SSH_CONFIG=$SSHD_DIR/ssh_config
 	sshd_write_client_config
+	# Else every login fails with a bare "Permission denied (publickey)".
+	runuser -u "$SSHD_USER" -- test -r "$SSHD_DIR/client_key.pub" ||
+		fail "$SSHD_USER cannot read $SSHD_DIR/client_key.pub (a TMPDIR closed to others?)"
 }
 
 # sshd_user_ensure: the test user exists. Password field '*', not '!': with
