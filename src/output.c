@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "log.h"
 #include "util.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -73,7 +74,8 @@ int output_flush(struct output *o)
 		return -1;
 	if (o->buf.len == 0)
 		return 0;
-	if (write_all(o->fd, buf_head(&o->buf), o->buf.len) < 0) {
+	/* log_write: on the terminal of a --progress line, around that line. */
+	if (log_write(o->fd, buf_head(&o->buf), o->buf.len) < 0) {
 		o->failed = true;
 		o->err = errno;
 		return -1;
