@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "log.h"
 #include "util.h"
 
 #define WRITE_AT (64 * 1024)    /* a full block is worth a write at once */
@@ -31,7 +32,8 @@ static int own_nonblocking(struct output *o, int out_fd)
 	int fl = fcntl(out_fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		return out_fd; /* already non-blocking: someone shares it so */
-	if (!S_ISFIFO(st.st_mode) && !isatty(out_fd))
+	o->tty = isatty(out_fd);
+	if (!S_ISFIFO(st.st_mode) && !o->tty)
 		return out_fd;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", out_fd);
@@ -116,6 +118,17 @@ int output_flush(struct output *o)
 {
 	if (o->failed)
 		return -1;
+	if (o->tty && o->buf.len) {
+		/* A terminal is read at once; log_write puts the results on
+		 * their own lines around a --progress line there. */
+		if (log_write(o->fd, buf_head(&o->buf), o->buf.len) < 0) {
+			o->failed = true;
+			o->err = errno;
+			return -1;
+		}
+		o->written += o->buf.len;
+		buf_consume(&o->buf, o->buf.len);
+	}
 	while (o->buf.len > 0) {
 		ssize_t n = write_some(o);
 		if (n < 0) {

@@ -8,7 +8,8 @@
  * reopened non-blocking through /proc/self/fd/1: a file description of our
  * own, so the shell and any other process sharing stdout never see
  * O_NONBLOCK. A socket is written with MSG_DONTWAIT. Regular files and other
- * devices take writes at once and are written as they are. */
+ * devices take writes at once and are written as they are; a terminal is
+ * written whole, around the --progress line (log_write). */
 #ifndef PROCPOOL_OUTPUT_H
 #define PROCPOOL_OUTPUT_H
 
@@ -23,6 +24,7 @@ struct output {
 	int fd;          /* where results are written */
 	bool own_fd;     /* fd is our own reopening of stdout */
 	bool socket;     /* write with send(MSG_DONTWAIT) */
+	bool tty;        /* a terminal: written whole, around a --progress line */
 	struct buf buf;
 	uint64_t queued;  /* bytes appended so far */
 	uint64_t written; /* bytes written so far */

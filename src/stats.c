@@ -2,10 +2,12 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 void stats_init(struct stats *s, int64_t now, uint64_t total)
@@ -42,7 +44,8 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 	dur(w50, sizeof w50, hist_percentile(&s->wait, 50));
 	dur(w99, sizeof w99, hist_percentile(&s->wait, 99));
 	dur(su, sizeof su, hist_percentile(&s->startup, 50));
-	dprintf(fd,
+	char text[2048];
+	int n = snprintf(text, sizeof text,
 		"procpool: %s\n"
 		"  tasks     %llu ok, %llu failed, %llu retried, %llu skipped, %llu not run (%llu read)\n"
 		"  time      %s wall, %.0f tasks/s\n"
@@ -56,9 +59,13 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 		(unsigned long long)s->read, wall, rate(s, elapsed), p50, p90, p99, p999, mx, w50,
 		w99, (unsigned long long)s->started, (unsigned long long)s->retired,
 		(unsigned long long)s->crashed, s->peak, s->alive, su);
-	if (final)
-		dprintf(fd, "  cpu       %.2fs user, %.2fs system (workers)\n",
-			(double)s->cpu_user_ns / 1e9, (double)s->cpu_sys_ns / 1e9);
+	if (n > 0 && (size_t)n < sizeof text && final)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+			      "  cpu       %.2fs user, %.2fs system (workers)\n",
+			      (double)s->cpu_user_ns / 1e9, (double)s->cpu_sys_ns / 1e9);
+	/* One write, through log: a --progress line must make way for it. */
+	if (n > 0)
+		log_write(fd, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
 static void json_hist(FILE *f, const char *name, const struct hist *h)
@@ -109,48 +116,89 @@ void progress_init(struct progress *p, int fd, int64_t now)
 	p->fd = fd;
 	p->tty = isatty(fd);
 	p->next = now + (p->tty ? REDRAW_TTY : REDRAW_PLAIN);
-	p->drawn = false;
-	p->width = 0;
 }
 
-static int progress_line(char *dst, size_t len, const struct stats *s, int64_t now)
+/* The parts of the progress line, in the order they go when the terminal is
+ * too narrow for them all: the last first. Each but the first brings its
+ * own separator. */
+enum { PART_TASKS, PART_PERCENT, PART_ETA, PART_FAILED, PART_RATE, PART_BUSY, PARTS };
+#define PART_LEN 48
+/* The order they are shown in. */
+static const int part_order[PARTS] = {PART_TASKS, PART_PERCENT, PART_RATE,
+				      PART_ETA,   PART_FAILED,  PART_BUSY};
+
+static void progress_parts(char part[PARTS][PART_LEN], const struct stats *s, int64_t now)
 {
 	uint64_t done = s->ok + s->failed + s->skipped;
-	int64_t elapsed = now - s->t0;
-	double r = rate(s, elapsed);
-	char eta[32] = "?";
-	int n;
-	if (s->total && r > 0 && done <= s->total)
-		format_duration(eta, sizeof eta, (int64_t)((double)(s->total - done) / r * 1e9));
-	if (s->total)
-		n = snprintf(dst, len, "%llu/%llu tasks (%.0f%%), %.0f/s, ETA %s, %llu failed, "
-				       "%u/%u workers busy",
-			     (unsigned long long)done, (unsigned long long)s->total,
-			     100.0 * (double)done / (double)s->total, r, eta,
-			     (unsigned long long)s->failed, s->busy, s->alive);
-	else
-		n = snprintf(dst, len, "%llu tasks, %.0f/s, %llu failed, %u/%u workers busy",
-			     (unsigned long long)done, r, (unsigned long long)s->failed, s->busy,
-			     s->alive);
-	return n < 0 ? 0 : n >= (int)len ? (int)len - 1 : n;
+	double r = rate(s, now - s->t0);
+	for (int i = 0; i < PARTS; i++)
+		part[i][0] = '\0';
+	/* Past the total, the total was wrong: no fraction, percentage or ETA. */
+	if (s->total && done <= s->total) {
+		snprintf(part[PART_TASKS], PART_LEN, "%llu/%llu tasks", (unsigned long long)done,
+			 (unsigned long long)s->total);
+		snprintf(part[PART_PERCENT], PART_LEN, " (%llu%%)",
+			 (unsigned long long)(done * 100 / s->total));
+		if (done < s->total) {
+			char eta[32] = "?";
+			if (r > 0) {
+				/* A year stands for any longer ETA (and keeps the
+				 * cast defined). */
+				double left = (double)(s->total - done) / r, year = 365 * 86400.0;
+				format_duration_coarse(eta, sizeof eta,
+						       (int64_t)((left < year ? left : year) * 1e9));
+			}
+			snprintf(part[PART_ETA], PART_LEN, ", ETA %s", eta);
+		}
+	} else {
+		snprintf(part[PART_TASKS], PART_LEN, "%llu tasks", (unsigned long long)done);
+	}
+	snprintf(part[PART_RATE], PART_LEN, ", %.0f/s", r);
+	snprintf(part[PART_FAILED], PART_LEN, ", %llu failed", (unsigned long long)s->failed);
+	snprintf(part[PART_BUSY], PART_LEN, ", %u/%u workers busy", s->busy, s->alive);
+}
+
+/* The parts joined in their order into dst (PARTS * PART_LEN bytes), the
+ * least important left out while the line is wider than width; the first
+ * alone is cut to it. Returns the length. */
+static size_t progress_fit(char *dst, char part[PARTS][PART_LEN], size_t width)
+{
+	int keep = PARTS;
+	size_t n;
+	for (;; keep--) {
+		n = 0;
+		for (int i = 0; i < keep; i++)
+			n += strlen(part[i]);
+		if (n <= width || keep == 1)
+			break;
+	}
+	n = 0;
+	for (int i = 0; i < PARTS; i++) {
+		const char *t = part[part_order[i]];
+		if (part_order[i] < keep) {
+			memcpy(dst + n, t, strlen(t));
+			n += strlen(t);
+		}
+	}
+	return n < width ? n : width; /* the first part alone may still be too wide */
 }
 
 static void draw(struct progress *p, const struct stats *s, int64_t now)
 {
-	char line[256], out[300];
-	int n = progress_line(line, sizeof line, s, now);
-	int m;
+	char part[PARTS][PART_LEN], line[PARTS * PART_LEN + 16];
+	progress_parts(part, s, now);
 	if (p->tty) {
-		/* \r, the line, and blanks over what a longer last line left. */
-		size_t pad = p->width > (size_t)n ? p->width - (size_t)n : 0;
-		m = snprintf(out, sizeof out, "\r%s%*s", line, (int)pad, "");
-		p->width = (size_t)n;
-		p->drawn = true;
+		/* One column spare: a line as wide as the terminal leaves the
+		 * cursor waiting to wrap. Read each time, to follow a resize. */
+		unsigned cols = term_columns(p->fd);
+		log_status(p->fd, line, progress_fit(line, part, cols ? cols - 1 : SIZE_MAX));
 	} else {
-		m = snprintf(out, sizeof out, "procpool: %s\n", line);
+		size_t n = strlen("procpool: ");
+		memcpy(line, "procpool: ", n);
+		n += progress_fit(line + n, part, SIZE_MAX);
+		line[n++] = '\n';
+		log_write(p->fd, line, n);
 	}
-	if (m > 0)
-		write_all(p->fd, out, (size_t)m < sizeof out ? (size_t)m : sizeof out - 1);
 }
 
 int64_t progress_tick(struct progress *p, const struct stats *s, int64_t now)
@@ -164,8 +212,7 @@ int64_t progress_tick(struct progress *p, const struct stats *s, int64_t now)
 
 void progress_end(struct progress *p, const struct stats *s, int64_t now)
 {
-	if (!p->tty)
-		return;
 	draw(p, s, now);
-	write_all(p->fd, "\n", 1);
+	if (p->tty)
+		log_status_end();
 }

@@ -30,18 +30,18 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final);
 /* The JSON object (--stats-json). 0 or -1 with errno. */
 int stats_write_json(const struct stats *s, const char *path);
 
-/* --progress: one line, redrawn in place on a terminal. */
+/* --progress: on a terminal, the log's status line, redrawn in place and
+ * fitted to the terminal's width; otherwise a plain line every few seconds.
+ * Both end with a last line. */
 struct progress {
 	int fd;
 	bool tty;
 	int64_t next;  /* monotonic ns of the next redraw */
-	bool drawn;    /* a line is on screen (tty) */
-	size_t width;  /* of the last line drawn */
 };
 void progress_init(struct progress *p, int fd, int64_t now);
 /* Redraw when due; returns the next deadline. */
 int64_t progress_tick(struct progress *p, const struct stats *s, int64_t now);
-/* Leave the terminal clean: final line and newline. */
+/* The last line: on a terminal, left there with a newline. */
 void progress_end(struct progress *p, const struct stats *s, int64_t now);
 
 #endif

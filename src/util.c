@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,9 +54,14 @@ int pipe_cloexec(int fds[2])
 
 int write_all(int fd, const void *p, size_t n)
 {
-	const char *s = p;
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
+	struct iovec v = {(void *)p, n};
+	return writev_all(fd, &v, 1);
+}
+
+int writev_all(int fd, struct iovec *v, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t w = writev(fd, v, cnt);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -67,8 +74,12 @@ int write_all(int fd, const void *p, size_t n)
 			}
 			return -1;
 		}
-		s += w;
-		n -= (size_t)w;
+		for (; cnt > 0 && (size_t)w >= v->iov_len; v++, cnt--)
+			w -= (ssize_t)v->iov_len;
+		if (cnt > 0) {
+			v->iov_base = (char *)v->iov_base + w;
+			v->iov_len -= (size_t)w;
+		}
 	}
 	return 0;
 }
@@ -122,4 +133,25 @@ void format_duration(char *dst, size_t len, int64_t ns)
 		snprintf(dst, len, "%.3gms", (double)ns / 1e6);
 	else
 		snprintf(dst, len, "%.3gus", (double)ns / 1e3);
+}
+
+void format_duration_coarse(char *dst, size_t len, int64_t ns)
+{
+	/* Each form is rounded to its last unit, so 59.6s is 1m00s, never 60s. */
+	long long s = ns > 0 ? ns / NS_PER_SEC + (ns % NS_PER_SEC >= NS_PER_SEC / 2) : 0;
+	long long m = (s + 30) / 60, h = (s + 1800) / 3600;
+	if (s < 60)
+		snprintf(dst, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(dst, len, "%lldm%02llds", s / 60, s % 60);
+	else if (m < 24 * 60)
+		snprintf(dst, len, "%lldh%02lldm", m / 60, m % 60);
+	else
+		snprintf(dst, len, "%lldd%02lldh", h / 24, h % 24);
+}
+
+unsigned term_columns(int fd)
+{
+	struct winsize ws;
+	return ioctl(fd, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #define NS_PER_SEC 1000000000LL
 #define NS_PER_MS 1000000LL
@@ -20,6 +21,8 @@ int pipe_cloexec(int fds[2]);
 /* Write all n bytes to an fd, waiting in poll() if it is non-blocking and
  * full. 0, or -1 with errno. */
 int write_all(int fd, const void *p, size_t n);
+/* writev() until all cnt buffers are written, as write_all; updates v. */
+int writev_all(int fd, struct iovec *v, int cnt);
 /* read() that retries EINTR. */
 ssize_t read_retry(int fd, void *p, size_t n);
 /* close() that keeps errno and sets *fd to -1. */
@@ -28,5 +31,10 @@ void close_fd(int *fd);
 const char *signal_name(int sig);
 /* Format a duration for humans: "1.25s", "340ms", "12µs". */
 void format_duration(char *dst, size_t len, int64_t ns);
+/* Format a long duration in whole units for humans: "45s", "12m05s",
+ * "1h35m", "2d03h". Negative counts as 0. */
+void format_duration_coarse(char *dst, size_t len, int64_t ns);
+/* The width of the terminal on fd in columns; 0 when it is none or unknown. */
+unsigned term_columns(int fd);
 
 #endif

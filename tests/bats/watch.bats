@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # Watching a run: --stats (a block on stderr at exit), --stats-json FILE,
 # SIGUSR1 (statistics so far, the run goes on), and --progress (a line
-# every 5s when stderr is no terminal, a redrawn line on a terminal).
+# every 5s when stderr is no terminal, a redrawn line on a terminal; each
+# with a last line at exit). terminal.bats has --progress among other
+# output on a real terminal.
 
 load '../helper'
 
@@ -19,6 +21,9 @@ for path in sys.argv[2:]:
 print(" ".join(out))
 EOF
 }
+
+# The --progress ETA: whole units, or ? before the first task has ended.
+ETA='(\?|[0-9]{1,2}s|[0-9]{1,2}m[0-9]{2}s|[0-9]{1,2}h[0-9]{2}m|[0-9]+d[0-9]{2}h)'
 
 # file_has_lines FILE N: FILE has at least N lines (for wait_for).
 file_has_lines() {
@@ -182,27 +187,35 @@ EOF
 	done
 	run grep -cvE '^procpool: [0-9]+ tasks, [0-9]+/s, 0 failed, [0-2]/[0-2] workers busy$' "$T/err.a"
 	assert_output 0
+	run tail -1 "$T/err.a"
+	assert_output --regexp '^procpool: 24 tasks, [0-9]+/s, 0 failed, 0/0 workers busy$'
 	for f in b c; do
-		run grep -cvE '^procpool: ([0-9]|10)/10 tasks \([0-9]+%\), [0-9]+/s, ETA [^,]+, 0 failed, [0-2]/[0-2] workers busy$' "$T/err.$f"
-		assert_output 0
+		run grep -cvE "^procpool: [0-9]/10 tasks \\([0-9]+%\\), [0-9]+/s, ETA $ETA, 0 failed, [0-2]/[0-2] workers busy\$" "$T/err.$f"
+		assert_output 1
+		run tail -1 "$T/err.$f"
+		assert_output --regexp '^procpool: 10/10 tasks \(100%\), [0-9]+/s, 0 failed, 0/0 workers busy$'
 	done
-	# Lines come every 5s, never more often.
+	# Lines come every 5s, never more often, and one more at exit.
 	for f in a b c; do
-		(($(wc -l <"$T/err.$f") <= most)) || fail "run $f: more than $most lines in $((SECONDS - start))s: $(cat "$T/err.$f")"
+		(($(wc -l <"$T/err.$f") <= most + 1)) || fail "run $f: more than $((most + 1)) lines in $((SECONDS - start))s: $(cat "$T/err.$f")"
 	done
 }
 
-@test "--progress on a terminal: redrawn with CR, and the last line ends with a newline" {
-	seq 20 >"$T/in"
-	# stderr on a pty (raw, so bytes arrive as written), stdout to a file.
-	run python3 - "$PROCPOOL" "$WORKERS_BIN/sleepy" "$T/in" "$T/out" <<'EOF'
-import os, pty, subprocess, sys, tty
-pp, worker, inp, out = sys.argv[1:]
+# on_pty COLS IN ARG...: procpool with stdin from IN, stdout to $T/out and
+# stderr on a pseudo-terminal COLS wide, raw (so bytes arrive as written);
+# what it wrote there goes to $T/err. Sets $status.
+on_pty() {
+	local cols=$1 in=$2
+	shift 2
+	status=0
+	python3 - "$cols" "$in" "$T/out" "$T/err" timeout -k 5 "$PP_TIMEOUT" "$PROCPOOL" "$@" <<'EOF' || status=$?
+import fcntl, os, pty, struct, subprocess, sys, termios, tty
+cols, inp, out, err = sys.argv[1:5]
 master, slave = pty.openpty()
 tty.setraw(slave)
+fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, int(cols), 0, 0))
 with open(inp, "rb") as i, open(out, "wb") as o:
-    p = subprocess.Popen([pp, "-j", "2", "--progress", "--", worker, "0.05"],
-                         stdin=i, stdout=o, stderr=slave)
+    p = subprocess.Popen(sys.argv[5:], stdin=i, stdout=o, stderr=slave)
 os.close(slave)
 data = b""
 while True:
@@ -213,20 +226,81 @@ while True:
     if not chunk:
         break
     data += chunk
-st = p.wait(timeout=60)
-print("status", st)
-print("cr", data.count(b"\r"))
-print("ends-nl", data.endswith(b"\n"))
-print("last", data.rstrip(b"\n").split(b"\r")[-1].decode().rstrip())
-print("newlines", data.count(b"\n"))
-print("escapes", data.count(b"\x1b"))
+open(err, "wb").write(data)
+sys.exit(p.wait(timeout=90))
 EOF
-	assert_line --index 0 "status 0"
-	assert_line --index 2 "ends-nl True"
-	assert_line --index 3 --regexp '^last 20 tasks, [0-9]+/s, 0 failed, [0-9]/[0-9] workers busy$'
-	assert_line --index 4 "newlines 1"
-	local cr
-	cr=$(sed -n 's/^cr //p' <<<"$output")
-	((cr >= 2)) || fail "expected redraws (CR), got $cr: $output"
+}
+
+# progress_draws: the lines drawn on the pty of on_pty, one per line, without
+# what erases the rest of the last one (ESC[K or blanks). Fails unless all it
+# got is such redraws, each starting with \r, and a newline at the end.
+progress_draws() {
+	python3 - "$T/err" <<'EOF'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+draw = rb"\r([^\r\n\x1b]*?) *(?:\x1b\[K)?(?=[\r\n])"
+if not re.fullmatch(rb"(?:%s)+\n" % draw, data):
+    sys.exit("not just redraws and a newline: %r" % data[-400:])
+for line in re.findall(draw, data):
+    print(line.decode())
+EOF
+}
+
+# pty_draws ARG...: on_pty, 200 columns, stdin from $T/in; procpool must exit
+# 0 and draw nothing but redraws, which then are $output and ${lines[@]}.
+pty_draws() {
+	on_pty 200 "$T/in" "$@"
+	assert_status 0
+	run progress_draws
+	assert_success
+}
+
+# assert_draws_unlike N REGEX: exactly N of the lines drawn do not match REGEX.
+assert_draws_unlike() {
+	local n
+	n=$(grep -cvE "$2" <<<"$output" || true)
+	((n == $1)) || fail "$(printf '%s lines drawn do not match %s, expected %s:\n%s' "$n" "$2" "$1" "$output")"
+}
+
+@test "--progress on a terminal: redrawn in place, the last line ends with a newline" {
+	seq 20 >"$T/in"
+	pty_draws -j 2 --progress -- "$WORKERS_BIN/sleepy" 0.05
 	assert_same_multiset "$T/in" "$T/out"
+	assert_line --index -1 --regexp '^20 tasks, [0-9]+/s, 0 failed, 0/0 workers busy$'
+	((${#lines[@]} >= 2)) || fail "expected redraws, got: $output"
+	assert_draws_unlike 0 '^[0-9]+ tasks, [0-9]+/s, 0 failed, [0-2]/[0-2] workers busy$'
+}
+
+@test "--progress on a terminal: the ETA in whole units (45s, 12m05s, 1h35m), none once done" {
+	seq 30 >"$T/in"
+	# A total far beyond the input: an ETA of hours or days.
+	pty_draws -j 2 --progress --total 1000000 -- "$WORKERS_BIN/sleepy" 0.02
+	assert_line --regexp 'ETA [0-9]'
+	assert_draws_unlike 0 "^[0-9]+/1000000 tasks \([0-9]%\), [0-9]+/s, ETA $ETA, 0 failed, [0-2]/[0-2] workers busy\$"
+	# The exact total: the last line, all done, has no ETA (no "ETA 0us").
+	pty_draws -j 2 --progress --total 30 -- "$WORKERS_BIN/sleepy" 0.02
+	assert_line --index -1 --regexp '^30/30 tasks \(100%\), [0-9]+/s, 0 failed, 0/0 workers busy$'
+	assert_draws_unlike 1 "^[0-9]+/30 tasks \([0-9]+%\), [0-9]+/s, ETA $ETA, 0 failed, [0-2]/[0-2] workers busy\$"
+}
+
+@test "--progress with --total below the input: past it, the count alone (no 400%)" {
+	seq 12 >"$T/in"
+	pty_draws -j 1 --progress --total 3 -- "$WORKERS_BIN/sleepy" 0.05
+	assert_files_equal "$T/in" "$T/out"
+	assert_line --index -1 --regexp '^12 tasks, [0-9]+/s, 0 failed, 0/0 workers busy$'
+	assert_draws_unlike 0 "^([0-2]/3 tasks \((0|33|66)%\), [0-9]+/s, ETA $ETA|3/3 tasks \(100%\), [0-9]+/s|([4-9]|1[0-2]) tasks, [0-9]+/s), 0 failed, [01]/[01] workers busy\$"
+}
+
+@test "--progress, stderr a file: a last line at exit, however short the run" {
+	seq 5 >"$T/in"
+	ppio "$T/in" -k --progress --total 5 -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_files_equal "$T/in" "$T/out"
+	run cat "$T/err"
+	assert_output --regexp '^procpool: 5/5 tasks \(100%\), [0-9]+/s, 0 failed, 0/0 workers busy$'
+	# Past --total: the count alone.
+	ppio "$T/in" -k --progress --total 2 -- "$WORKERS_BIN/upper"
+	assert_status 0
+	run cat "$T/err"
+	assert_output --regexp '^procpool: 5 tasks, [0-9]+/s, 0 failed, 0/0 workers busy$'
 }
