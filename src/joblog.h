@@ -14,9 +14,11 @@
 
 struct joblog;
 
-/* Open path for appending; write the header when the file is empty.
- * NULL with errno on failure. */
-struct joblog *joblog_open(const char *path);
+/* Open path for appending: write the header when the file is empty, cut off
+ * a last row without its newline (left by a kill), refuse a file that does
+ * not start with the header. NULL on failure, with the reason in why ("not
+ * a procpool joblog" or strerror). */
+struct joblog *joblog_open(const char *path, char *why, size_t whylen);
 /* Buffer one row. outcome: "ok", "exit 3", "signal SIGSEGV", "timeout", ... */
 void joblog_row(struct joblog *j, uint64_t seq, pid_t pid, int64_t wall_start_ns, int64_t run_ns,
 		unsigned attempts, const char *outcome, const char *input, size_t len);
@@ -30,9 +32,10 @@ struct seqset {
 	uint64_t nbits;
 };
 /* Read path (a missing file is an empty joblog). Sets the records whose
- * latest row says ok, and with also_failed those that failed too. 0, or -1
- * with errno (EINVAL: not a procpool joblog). */
-int joblog_load(const char *path, bool also_failed, struct seqset *skip);
+ * latest row says ok, and with also_failed those that failed too; a last
+ * row without its newline is ignored (its task did not end). 0, or -1 with
+ * the reason in why ("line 7 is not a joblog row", strerror, ...). */
+int joblog_load(const char *path, bool also_failed, struct seqset *skip, char *why, size_t whylen);
 bool seqset_has(const struct seqset *s, uint64_t seq);
 void seqset_free(struct seqset *s);
 
