@@ -6,7 +6,11 @@
  * stays one line. When a task appears in several rows (a resumed run appends
  * to the same file), the last row counts. Only a newline ends a row: bytes
  * after the last one are a row a kill cut short, ignored on load and cut off
- * before appending, so the next row cannot glue onto them. */
+ * before appending, so the next row cannot glue onto them.
+ *
+ * Rows wait in one buffer. Marks, oldest first, say up to which byte of it
+ * the rows need how much output written: as out_pos never decreases, the
+ * rows that may go are always a prefix of the buffer. */
 #include "joblog.h"
 
 #include <errno.h>
@@ -31,10 +35,26 @@ static const char header[] = "Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput
 #define HEAD_MAX 160     /* the fields before Input, tabs included: at most 127 */
 /* The longest row written, newline included: escaping at most quadruples. */
 #define ROW_MAX (HEAD_MAX + INPUT_SHOWN * 4 + sizeof "...\n")
+#define SYNC_EVERY_NS NS_PER_SEC
+/* Rows held for their sync beyond this many bytes go out at once. */
+#define BACKLOG (1u << 20)
+
+struct mark {
+	uint64_t out_pos; /* output that must be written first */
+	uint64_t end;     /* by the rows up to this byte, counted as in queued */
+};
 
 struct joblog {
 	int fd;
-	struct buf rows;
+	struct buf rows;   /* rows not yet written */
+	uint64_t queued;   /* row bytes ever buffered */
+	struct mark *m;    /* m[0, nm): the marks of the buffered rows */
+	size_t nm, mcap;
+	int out_regular;   /* stdout is a regular file: 1, 0, or -1 not known yet */
+	bool held;         /* rows that may go wait for the next sync round */
+	bool dirty;        /* rows written since the file was last synced */
+	int64_t synced_at; /* the last sync round */
+	int err;           /* a row could not be buffered */
 };
 
 static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -125,6 +145,8 @@ struct joblog *joblog_open(const char *path, char *why, size_t whylen)
 		say(why, whylen, "%s", strerror(errno));
 		return NULL;
 	}
+	j->out_regular = -1;
+	j->synced_at = INT64_MIN / 2; /* long ago: the first rows sync at once */
 	/* Read and write: settle_end reads the end it may cut off. */
 	j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (j->fd < 0) {
@@ -142,12 +164,11 @@ fail:
 
 /* ---- rows ------------------------------------------------------------- */
 
+/* Append input escaped, at most INPUT_SHOWN bytes of it (room reserved). */
 static void escape(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t shown = n > INPUT_SHOWN ? INPUT_SHOWN : n;
-	if (buf_reserve(b, shown * 4 + 8) < 0)
-		return;
 	char *o = buf_tail(b);
 	for (size_t i = 0; i < shown; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -172,27 +193,125 @@ static void escape(struct buf *b, const char *s, size_t n)
 	b->len = (size_t)(o - b->data) - b->off;
 }
 
-void joblog_row(struct joblog *j, uint64_t seq, pid_t pid, int64_t wall_start_ns, int64_t run_ns,
-		unsigned attempts, const char *outcome, const char *input, size_t len)
+/* Room for one more mark. 0 or -1. */
+static int marks_reserve(struct joblog *j)
+{
+	if (j->nm < j->mcap)
+		return 0;
+	size_t cap = j->mcap ? j->mcap * 2 : 64;
+	struct mark *m = realloc(j->m, cap * sizeof *m);
+	if (!m)
+		return -1;
+	j->m = m;
+	j->mcap = cap;
+	return 0;
+}
+
+void joblog_row(struct joblog *j, uint64_t out_pos, uint64_t seq, pid_t pid, int64_t wall_start_ns,
+		int64_t run_ns, unsigned attempts, const char *outcome, const char *input, size_t len)
 {
 	char head[HEAD_MAX];
-	int n = snprintf(head, sizeof head, "%" PRIu64 "\t%d\t%" PRId64 ".%03d\t%" PRId64 ".%03d\t%u\t%s\t",
+	if (j->err)
+		return;
+	int n = snprintf(head, sizeof head, "%" PRIu64 "\t%d\t%" PRId64 ".%03d\t%" PRId64 ".%03d\t%u\t%.32s\t",
 			 seq, (int)pid, (int64_t)(wall_start_ns / NS_PER_SEC),
 			 (int)(wall_start_ns % NS_PER_SEC / NS_PER_MS), (int64_t)(run_ns / NS_PER_SEC),
 			 (int)(run_ns % NS_PER_SEC / NS_PER_MS), attempts, outcome);
-	if (n < 0 || buf_append(&j->rows, head, (size_t)n) < 0)
+	if (n < 0 || buf_reserve(&j->rows, ROW_MAX) < 0 || marks_reserve(j) < 0) {
+		/* Reported by the next joblog_flush: a row missing would be a
+		 * task run again, a silent surprise. */
+		j->err = n < 0 ? EOVERFLOW : errno;
 		return;
+	}
+	size_t before = j->rows.len;
+	buf_append(&j->rows, head, (size_t)n);
 	escape(&j->rows, input, len);
 	buf_append(&j->rows, "\n", 1);
+	j->queued += j->rows.len - before;
+	/* A row at the last mark's position (or, out of order, before it: it
+	 * waits the longer) extends that mark. */
+	if (j->nm && out_pos <= j->m[j->nm - 1].out_pos)
+		j->m[j->nm - 1].end = j->queued;
+	else
+		j->m[j->nm++] = (struct mark){out_pos, j->queued};
 }
 
-int joblog_flush(struct joblog *j)
+/* How many marks (oldest first) have their output written. */
+static size_t marks_ready(const struct joblog *j, uint64_t out_written)
 {
+	size_t lo = 0, hi = j->nm;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->m[mid].out_pos <= out_written)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Write the rows of the first k marks. 0, or -1 with errno. */
+static int write_rows(struct joblog *j, size_t k)
+{
+	size_t n = (size_t)(j->m[k - 1].end - (j->queued - j->rows.len));
+	int r = write_all(j->fd, buf_head(&j->rows), n);
+	buf_consume(&j->rows, n);
 	if (j->rows.len == 0)
-		return 0;
-	int r = write_all(j->fd, buf_head(&j->rows), j->rows.len);
-	buf_consume(&j->rows, j->rows.len);
+		buf_trim(&j->rows, 2 * BACKLOG);
+	j->nm -= k;
+	memmove(j->m, j->m + k, j->nm * sizeof *j->m);
+	j->dirty = true;
 	return r;
+}
+
+/* fdatasync, retrying EINTR. An fd that cannot be synced (EINVAL: a FIFO,
+ * a terminal) has nothing on disk to wait for. 0, or -1 with errno. */
+static int sync_fd(int fd)
+{
+	while (fdatasync(fd) < 0) {
+		if (errno == EINVAL)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static bool is_regular(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int joblog_flush(struct joblog *j, uint64_t out_written, int out_fd, int64_t now_ns, bool final)
+{
+	if (j->err) {
+		errno = j->err;
+		return -1;
+	}
+	bool due = final || now_ns - j->synced_at >= SYNC_EVERY_NS;
+	size_t k = marks_ready(j, out_written);
+	if (k > 0 && j->out_regular < 0)
+		j->out_regular = is_regular(out_fd);
+	/* On a regular file the results must reach the disk before their rows:
+	 * one fdatasync per round, not per task. */
+	j->held = k > 0 && j->out_regular && !due && j->rows.len < BACKLOG;
+	if (k > 0 && !j->held) {
+		if ((j->out_regular && sync_fd(out_fd) < 0) || write_rows(j, k) < 0)
+			return -1;
+	}
+	if (j->dirty && due) {
+		if (sync_fd(j->fd) < 0)
+			return -1;
+		j->dirty = false;
+		j->synced_at = now_ns;
+	}
+	return 0;
+}
+
+int64_t joblog_next_ns(const struct joblog *j)
+{
+	return j->held || j->dirty ? j->synced_at + SYNC_EVERY_NS : -1;
 }
 
 void joblog_close(struct joblog *j)
@@ -201,6 +320,7 @@ void joblog_close(struct joblog *j)
 		return;
 	close_fd(&j->fd);
 	buf_free(&j->rows);
+	free(j->m);
 	free(j);
 }
 

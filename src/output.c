@@ -19,6 +19,8 @@ void output_init(struct output *o, int fd, const struct config *c)
 	o->tag = c->tag;
 	o->failed = false;
 	o->err = 0;
+	o->queued = 0;
+	o->written = 0;
 }
 
 void output_free(struct output *o)
@@ -51,9 +53,11 @@ int output_result(struct output *o, const char *rec, size_t rlen, const char *an
 	if (buf_reserve(&o->buf, need) < 0) {
 		o->failed = true;
 		o->err = errno;
+		o->queued += need; /* lost, and never written: no joblog row vouches for it */
 		return -1;
 	}
 	struct buf *b = &o->buf;
+	size_t before = b->len;
 	if (o->tag) {
 		if (rlen)
 			memcpy(buf_tail(b), rec, rlen);
@@ -64,6 +68,7 @@ int output_result(struct output *o, const char *rec, size_t rlen, const char *an
 	put_answer(o, ans, alen);
 	*buf_tail(b) = o->sep;
 	b->len++;
+	o->queued += b->len - before;
 	return b->len >= FLUSH_AT ? output_flush(o) : 0;
 }
 
@@ -78,6 +83,7 @@ int output_flush(struct output *o)
 		o->err = errno;
 		return -1;
 	}
+	o->written += o->buf.len;
 	buf_consume(&o->buf, o->buf.len);
 	return 0;
 }

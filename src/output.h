@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "config.h"
@@ -23,6 +24,8 @@ struct output {
 	bool tag;
 	bool failed;     /* a write failed; errno kept in err */
 	int err;
+	uint64_t queued;  /* bytes appended to buf so far */
+	uint64_t written; /* bytes written to fd so far */
 };
 
 void output_init(struct output *o, int fd, const struct config *c);

@@ -142,8 +142,8 @@ static void write_result(struct pool *p, struct task *t, const char *ans, size_t
 	if (output_result(&p->out, buf_head(&t->in), t->in.len, ans, len) < 0 && !p->stop)
 		stop_now(p); /* the error itself is reported after the loop */
 	if (p->jl)
-		joblog_row(p->jl, t->seq, t->pid, wall_of(p, t->t_sent), t->run_ns, t->tries + 1, "ok",
-			   buf_head(&t->in), t->in.len);
+		joblog_row(p->jl, p->out.queued, t->seq, t->pid, wall_of(p, t->t_sent), t->run_ns,
+			   t->tries + 1, "ok", buf_head(&t->in), t->in.len);
 }
 
 /* -k: write every finished task whose turn has come. */
@@ -202,8 +202,8 @@ static void fail_task(struct pool *p, uint32_t slot, const char *outcome, const 
 	va_end(ap);
 	report(t->seq, buf_head(&t->in), t->in.len, "%s", cause);
 	if (p->jl)
-		joblog_row(p->jl, t->seq, t->pid, wall_of(p, t->t_sent), p->now - t->t_sent, t->tries,
-			   outcome, buf_head(&t->in), t->in.len);
+		joblog_row(p->jl, p->out.queued, t->seq, t->pid, wall_of(p, t->t_sent),
+			   p->now - t->t_sent, t->tries, outcome, buf_head(&t->in), t->in.len);
 	uint64_t seq = t->seq;
 	release(p, slot);
 	p->st->failed++;
@@ -289,7 +289,7 @@ static void fail_record(struct pool *p, uint64_t seq, const char *rec, size_t le
 {
 	report(seq, rec, len, "%s", why);
 	if (p->jl) {
-		joblog_row(p->jl, seq, 0, wall_of(p, p->now), 0, 0, outcome, rec, len);
+		joblog_row(p->jl, p->out.queued, seq, 0, wall_of(p, p->now), 0, 0, outcome, rec, len);
 	}
 	p->st->failed++;
 	settle_empty(p, seq);
@@ -1000,12 +1000,15 @@ static void flush_output(struct pool *p);
 
 /* Results wait in the buffer while answers are still coming, for at most
  * FLUSH_DELAY_NS, so a lock-step run doesn't pay one write per result; with
- * nothing in flight they go out at once. Returns the flush deadline, or -1. */
+ * nothing in flight they go out at once. Returns the flush deadline (or the
+ * joblog's), or -1. */
 static int64_t output_due(struct pool *p)
 {
 	if (p->out.buf.len == 0) {
 		p->out_since = 0;
-		return -1;
+		if (p->jl)
+			flush_output(p); /* joblog rows may wait for their sync round */
+		return p->jl ? joblog_next_ns(p->jl) : -1;
 	}
 	if (p->out_since == 0)
 		p->out_since = p->now;
@@ -1014,7 +1017,7 @@ static int64_t output_due(struct pool *p)
 		return p->out_since + FLUSH_DELAY_NS;
 	flush_output(p);
 	p->out_since = 0;
-	return -1;
+	return p->jl ? joblog_next_ns(p->jl) : -1;
 }
 
 static void flush_output(struct pool *p)
@@ -1024,7 +1027,7 @@ static void flush_output(struct pool *p)
 			stop_now(p);
 		return;
 	}
-	if (p->jl && joblog_flush(p->jl) < 0) {
+	if (p->jl && joblog_flush(p->jl, p->out.written, p->out.fd, p->now, false) < 0) {
 		log_warn("cannot write the joblog: %s", strerror(errno));
 		p->r.fatal = EXIT_FATAL;
 		joblog_close(p->jl);
@@ -1080,7 +1083,8 @@ static void pool_fini(struct pool *p)
 	if (p->c->progress)
 		progress_end(&p->prog, p->st, now_ns());
 	if (p->jl) {
-		if (!p->r.broken_pipe && joblog_flush(p->jl) < 0)
+		if (!p->r.broken_pipe &&
+		    joblog_flush(p->jl, p->out.written, p->out.fd, now_ns(), true) < 0)
 			log_warn("cannot write the joblog: %s", strerror(errno));
 		joblog_close(p->jl);
 	}
