@@ -1,0 +1,99 @@
+/* fault: why a worker's tasks failed and where they go next. The task a
+ * gone worker was on counts an attempt; those queued behind it go back to
+ * the front of the queue untouched. And the crash-loop rule: a COMMAND whose
+ * workers keep dying before answering anything is given up on. */
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "pool_impl.h"
+#include "util.h"
+
+#define CRASH_LOOP 5 /* workers dead before answering, in a row */
+
+void fault_protocol(struct pool *p, struct worker *w, const char *what)
+{
+	log_warn("worker %d broke the protocol: %s; stopping it", (int)w->pid, what);
+	w->fault = FAULT_PROTOCOL;
+	snprintf(w->fault_msg, sizeof w->fault_msg, "worker %d %s", (int)w->pid, what);
+	w->discard = true;
+	life_kill(p, w, SIGTERM);
+}
+
+static void requeue_held(struct pool *p, struct worker *w, const char *outcome, const char *cause)
+{
+	uint32_t n = w->fifo_len;
+	for (uint32_t i = n; i-- > 1;) {
+		uint32_t slot = w->fifo[(w->fifo_head + i) % w->fifo_cap];
+		if (p->stop)
+			outcome_not_run(p, slot);
+		else
+			tasks_enqueue_front(&p->ts, slot);
+	}
+	uint32_t slot = worker_head(w);
+	w->fifo_len = 0;
+	struct task *t = &p->ts.t[slot];
+	t->pid = (int32_t)w->pid;
+	t->tries++;
+	if (w->state == WORKER_KILLING && w->fault == FAULT_NONE) {
+		outcome_not_run(p, slot); /* we stopped it: the task was not at fault */
+	} else if (t->tries <= p->c->retries && !p->stop) {
+		outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s; retrying (attempt %u of %u)",
+			       cause, t->tries + 1, p->c->retries + 1);
+		p->st->retried++;
+		tasks_enqueue_front(&p->ts, slot);
+	} else {
+		outcome_failed(p, slot, outcome, "%s", cause);
+	}
+}
+
+/* Why w's tasks failed, for the report and the joblog. */
+static void describe(const struct pool *p, const struct worker *w, char *cause, size_t clen,
+		     char *outcome, size_t olen)
+{
+	char how[64], dur[32];
+	worker_describe_exit(w, how, sizeof how);
+	if (w->fault == FAULT_TIMEOUT) {
+		format_duration(dur, sizeof dur, p->c->timeout);
+		snprintf(cause, clen, "timed out after %s (worker %d %s)", dur, (int)w->pid, how);
+		snprintf(outcome, olen, "timeout");
+	} else if (w->fault == FAULT_PROTOCOL) {
+		snprintf(cause, clen, "%s", w->fault_msg);
+		snprintf(outcome, olen, "protocol");
+	} else if (WIFSIGNALED(w->wstatus)) {
+		snprintf(cause, clen, "worker %d %s", (int)w->pid, how);
+		snprintf(outcome, olen, "signal %s", signal_name(WTERMSIG(w->wstatus)));
+	} else if (WEXITSTATUS(w->wstatus) == 0) {
+		snprintf(cause, clen, "worker %d exited with status 0 without answering",
+			 (int)w->pid);
+		snprintf(outcome, olen, "protocol");
+	} else {
+		snprintf(cause, clen, "worker %d %s", (int)w->pid, how);
+		snprintf(outcome, olen, "exit %d", WEXITSTATUS(w->wstatus));
+	}
+}
+
+/* A gone worker still held tasks: settle each. */
+void fault_settle_held(struct pool *p, struct worker *w)
+{
+	char cause[160], outcome[48];
+	describe(p, w, cause, sizeof cause, outcome, sizeof outcome);
+	requeue_held(p, w, outcome, cause);
+}
+
+void fault_note_exit(struct pool *p, struct worker *w, bool unexpected)
+{
+	if (!unexpected || w->answered > 0)
+		return;
+	p->crash_streak++;
+	if (p->crash_streak < CRASH_LOOP || p->r.fatal)
+		return;
+	char how[64];
+	worker_describe_exit(w, how, sizeof how);
+	log_warn("'%s' keeps dying before answering (%u workers in a row, the last %s); giving up",
+		 p->c->argv[0], p->crash_streak, how);
+	int st = WIFEXITED(w->wstatus) ? WEXITSTATUS(w->wstatus) : 0;
+	p->r.fatal = st == EXIT_NOEXEC || st == EXIT_NOTFOUND ? st : EXIT_FATAL;
+	stop_now(p);
+}

@@ -1,0 +1,278 @@
+/* lifecycle: a worker's life as the pool sees it: started (with its watches
+ * in the loop), running, closing (stdin closed by us), killing (signalled by
+ * us), and gone once its stdout hit EOF and its status was collected. One
+ * function per event, and the deadlines each state carries. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "loop.h"
+#include "pool_impl.h"
+#include "util.h"
+
+#define ORPHAN_PIPE_NS NS_PER_SEC       /* reaped, but a grandchild holds its stdout */
+#define EOF_GRACE_NS (250 * NS_PER_MS)  /* stdout closed, yet not reaped */
+#define LINGER_NOTE_NS (5 * NS_PER_SEC) /* stdin closed, yet not exited */
+
+static void on_readable(void *ctx, int fd, short revents);
+static void on_writable(void *ctx, int fd, short revents);
+
+/* A worker could not be set up or exec'd: that will not get better. */
+static void fatal_spawn(struct pool *p, const struct spawn_error *e)
+{
+	const struct config *c = p->c;
+	char value[32];
+	if (e->step == SPAWN_EXEC) {
+		log_warn("cannot run '%s': %s", c->argv[0], strerror(e->err));
+		p->r.fatal = e->err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	} else {
+		const char *opt = e->step == SPAWN_NICE ? "--nice" : e->step == SPAWN_CPUS ? "--cpus"
+				  : e->step == SPAWN_MEM_LIMIT ? "--mem-limit" : NULL;
+		if (opt) {
+			snprintf(value, sizeof value, "%s", e->step == SPAWN_CPUS ? c->cpus : "");
+			log_warn("cannot apply %s%s%s to a worker: %s", opt, *value ? " " : "", value,
+				 strerror(e->err));
+			p->r.fatal = EXIT_USAGE;
+		} else {
+			log_warn("cannot set up a worker: %s", strerror(e->err));
+			p->r.fatal = EXIT_FATAL;
+		}
+	}
+	stop_now(p);
+}
+
+struct worker *life_start(struct pool *p)
+{
+	if (p->nw == p->wcap) {
+		unsigned cap = p->wcap ? p->wcap * 2 : 8;
+		struct worker **a = realloc(p->w, cap * sizeof *a);
+		if (!a)
+			return NULL;
+		p->w = a;
+		p->wcap = cap;
+	}
+	struct worker *w = malloc(sizeof *w);
+	if (!w)
+		return NULL;
+	struct spawn_error e;
+	if (worker_start(w, &p->so, p->now, &e) < 0) {
+		int err = errno;
+		free(w);
+		if (e.step != SPAWN_OK)
+			fatal_spawn(p, &e);
+		else if (p->nw == 0)
+			log_die(EXIT_FATAL, "cannot start a worker: %s", strerror(err));
+		return NULL;
+	}
+	w->owner = p;
+	w->from_watch = loop_add(p->loop, w->from_fd, POLLIN, on_readable, w);
+	w->to_watch = loop_add(p->loop, w->to_fd, 0, on_writable, w);
+	if (w->from_watch < 0 || w->to_watch < 0)
+		log_die(EXIT_FATAL, "out of memory");
+	p->w[p->nw++] = w;
+	p->running++;
+	p->st->started++;
+	p->st->alive = p->running;
+	if (p->nw > p->st->peak)
+		p->st->peak = p->nw;
+	log_event("worker %d started (%u alive)", (int)w->pid, p->running);
+	return w;
+}
+
+/* Stop giving w tasks and close its stdin; it exits when done. */
+void life_retire(struct pool *p, struct worker *w)
+{
+	if (w->state == WORKER_RUNNING)
+		p->running--;
+	w->state = WORKER_CLOSING;
+	w->closed_at = p->now;
+	worker_close_input(w);
+	if (w->to_watch >= 0) {
+		loop_del(p->loop, w->to_watch);
+		w->to_watch = -1;
+	}
+	p->st->alive = p->running;
+}
+
+void life_kill(struct pool *p, struct worker *w, int sig)
+{
+	life_retire(p, w);
+	w->state = WORKER_KILLING;
+	worker_signal(w, sig);
+	w->kill_at = sig == SIGKILL ? -1 : p->now + p->c->kill_grace;
+}
+
+void life_close_all(struct pool *p)
+{
+	p->closing_all = true;
+	for (unsigned i = 0; i < p->nw; i++)
+		if (p->w[i]->state == WORKER_RUNNING)
+			life_retire(p, p->w[i]);
+}
+
+/* w's stdout is closed and its status collected: account and forget it. */
+static void finish(struct pool *p, struct worker *w)
+{
+	bool unexpected = w->state == WORKER_RUNNING;
+	if (WIFSIGNALED(w->wstatus))
+		log_event("worker %d killed by signal %s", (int)w->pid,
+			  signal_name(WTERMSIG(w->wstatus)));
+	else
+		log_event("worker %d exited with status %d", (int)w->pid, WEXITSTATUS(w->wstatus));
+	if (unexpected) {
+		p->running--;
+		w->state = WORKER_CLOSING; /* counted out; stop_now must not again */
+		p->st->alive = p->running;
+		p->st->crashed++;
+	}
+	if (w->fifo_len)
+		fault_settle_held(p, w);
+	fault_note_exit(p, w, unexpected);
+	if (w->from_watch >= 0)
+		loop_del(p->loop, w->from_watch);
+	if (w->to_watch >= 0)
+		loop_del(p->loop, w->to_watch);
+	for (unsigned i = 0; i < p->nw; i++)
+		if (p->w[i] == w) {
+			p->w[i] = p->w[--p->nw];
+			break;
+		}
+	worker_free(w);
+	free(w);
+}
+
+/* w's stdout reached EOF (or failed): no more answers will come. */
+static void end_of_output(struct pool *p, struct worker *w)
+{
+	loop_del(p->loop, w->from_watch);
+	w->from_watch = -1;
+	close_fd(&w->from_fd);
+	w->eof = true;
+	w->eof_at = p->now;
+	if (w->in.len && !w->discard && w->fifo_len)
+		fault_protocol(p, w, "ended its last answer without a newline");
+	if (worker_is_gone(w))
+		finish(p, w);
+}
+
+static void on_readable(void *ctx, int fd, short revents)
+{
+	struct worker *w = ctx;
+	struct pool *p = w->owner;
+	(void)fd;
+	(void)revents;
+	p->now = now_ns();
+	ssize_t n = worker_read(w);
+	if (n > 0)
+		answers_take(p, w);
+	else if (n == 0 || errno != EAGAIN)
+		end_of_output(p, w);
+}
+
+static void on_writable(void *ctx, int fd, short revents)
+{
+	struct worker *w = ctx;
+	(void)fd;
+	(void)revents;
+	dispatch_flush(w->owner, w);
+}
+
+void life_reap(struct pool *p)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (unsigned i = 0; i < p->nw; i++) {
+			struct worker *w = p->w[i];
+			if (w->pid != pid)
+				continue;
+			w->reaped = true;
+			w->wstatus = status;
+			w->reaped_at = p->now;
+			if (worker_is_gone(w))
+				finish(p, w);
+			break;
+		}
+}
+
+static void idle_timer(struct pool *p, struct worker *w)
+{
+	if (p->running > p->c->min) {
+		life_retire(p, w);
+		p->st->retired++;
+		log_event("worker %d retired after idle (%u alive)", (int)w->pid, p->running);
+	} else if (!w->idle_noted) {
+		w->idle_noted = true;
+		log_event("worker %d kept alive at min %u", (int)w->pid, p->c->min);
+	}
+}
+
+/* Act on one worker's due deadlines; return its next one (-1: none). */
+static int64_t worker_timers(struct pool *p, struct worker *w)
+{
+	const struct config *c = p->c;
+	int64_t next = -1, t, hint_at;
+#define DUE(when) ((t = (when)) <= p->now || ((next < 0 || t < next) && (next = t, 0)))
+	if (w->state == WORKER_RUNNING && w->fifo_len == 0 && !(w->idle_noted && p->running <= c->min) &&
+	    DUE(w->idle_since + c->idle_timeout))
+		idle_timer(p, w);
+	if (c->timeout && w->fifo_len && w->state != WORKER_KILLING &&
+	    DUE(w->head_since + c->timeout)) {
+		/* The task has failed: an answer it might still write is not
+		 * taken, so the outcome doesn't depend on a race. */
+		w->fault = FAULT_TIMEOUT;
+		w->discard = true;
+		life_kill(p, w, SIGTERM);
+	}
+	if (w->state == WORKER_KILLING && w->kill_at > 0 && DUE(w->kill_at)) {
+		worker_signal(w, SIGKILL);
+		w->kill_at = -1;
+	}
+	if (hint_due(p, w, &hint_at) && DUE(hint_at))
+		hint_buffering(p, w);
+	if (w->state == WORKER_CLOSING && !w->reaped && !w->lingering_noted &&
+	    DUE(w->closed_at + LINGER_NOTE_NS)) {
+		w->lingering_noted = true;
+		log_warn("worker %d has not exited %llds after its stdin closed%s", (int)w->pid,
+			 (long long)(LINGER_NOTE_NS / NS_PER_SEC),
+			 c->timeout ? "; it is stopped after --timeout" : "");
+	}
+	if (w->state == WORKER_CLOSING && !w->reaped && c->timeout && DUE(w->closed_at + c->timeout))
+		life_kill(p, w, SIGTERM); /* --timeout bounds the goodbye too */
+	if (w->eof && !w->reaped && w->fifo_len && !w->discard && DUE(w->eof_at + EOF_GRACE_NS)) {
+		/* Not a worker dying (that is reaped at once): one that shut its
+		 * stdout and lives on, holding tasks it can no longer answer. */
+		fault_protocol(p, w, "closed its stdout while holding tasks");
+	}
+	if (w->reaped && !w->eof && DUE(w->reaped_at + ORPHAN_PIPE_NS)) {
+		/* Something it started still holds its stdout: take what is
+		 * there and stop waiting for more. */
+		if (worker_read(w) > 0)
+			answers_take(p, w);
+		end_of_output(p, w);
+		return -1;
+	}
+#undef DUE
+	return next;
+}
+
+/* Run due worker timers; return the nearest deadline left (-1: none). */
+int64_t life_timers(struct pool *p)
+{
+	int64_t next = -1;
+	for (unsigned i = 0; i < p->nw;) {
+		struct worker *w = p->w[i];
+		int64_t t = worker_timers(p, w);
+		if (i < p->nw && p->w[i] != w)
+			continue; /* it finished and another took its place */
+		if (t >= 0 && (next < 0 || t < next))
+			next = t;
+		i++;
+	}
+	return next;
+}

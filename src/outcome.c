@@ -1,0 +1,153 @@
+/* outcome: how a task ends. An answered task becomes a result, written at
+ * once or, with -k, held until its turn; a failed task is one line on
+ * stderr and a joblog row; a task a stop left behind is counted as not run.
+ * Every ending settles the record's place in the -k order. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "pool_impl.h"
+#include "util.h"
+
+/* The first bytes of a record, escaped for one line of stderr. */
+static void shorten(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t o = 0, i;
+	for (i = 0; i < n && o + 8 < cap && i < 40; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '\n')
+			o += (size_t)snprintf(dst + o, cap - o, "\\n");
+		else if (ch == '\t')
+			o += (size_t)snprintf(dst + o, cap - o, "\\t");
+		else if (ch == '\\' || ch == '\'')
+			o += (size_t)snprintf(dst + o, cap - o, "\\%c", ch);
+		else if (ch < 32 || ch >= 127)
+			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", ch);
+		else
+			dst[o++] = (char)ch;
+	}
+	if (i < n && o + 4 < cap)
+		o += (size_t)snprintf(dst + o, cap - o, "...");
+	dst[o] = '\0';
+}
+
+void outcome_report(uint64_t seq, const char *rec, size_t len, const char *fmt, ...)
+{
+	char cause[256], shown[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof cause, fmt, ap);
+	va_end(ap);
+	shorten(shown, sizeof shown, rec, len);
+	log_warn("record %llu: %s; input '%s'", (unsigned long long)seq, cause, shown);
+}
+
+/* Wall-clock time of a monotonic instant, for the joblog. */
+int64_t outcome_wall(const struct pool *p, int64_t mono)
+{
+	return p->wall0 + (mono - p->mono0);
+}
+
+static void release(struct pool *p, uint32_t slot)
+{
+	struct task *t = &p->ts.t[slot];
+	p->held -= t->in.len + t->out.len;
+	tasks_give_back(&p->ts, slot);
+}
+
+static void write_result(struct pool *p, struct task *t, const char *ans, size_t len)
+{
+	if (output_result(&p->out, buf_head(&t->in), t->in.len, ans, len) < 0 && !p->stop)
+		stop_now(p); /* the error itself is reported after the loop */
+	if (p->jl)
+		joblog_row(p->jl, p->out.queued, t->seq, t->pid, outcome_wall(p, t->t_sent), t->run_ns,
+			   t->tries + 1, "ok", buf_head(&t->in), t->in.len);
+}
+
+/* -k: write every finished task whose turn has come. */
+static void drain_order(struct pool *p)
+{
+	uint32_t m;
+	while ((m = tasks_order_peek(&p->ts)) != ORDER_EMPTY) {
+		if (m != ORDER_SKIP) {
+			struct task *t = &p->ts.t[m];
+			write_result(p, t, buf_head(&t->out), t->out.len);
+			release(p, m);
+		}
+		tasks_order_advance(&p->ts);
+	}
+}
+
+/* A record that will write nothing: failed, skipped or not run. */
+static void settle_empty(struct pool *p, uint64_t seq)
+{
+	if (!p->ts.order)
+		return;
+	tasks_order_mark(&p->ts, seq, ORDER_SKIP);
+	drain_order(p);
+}
+
+void outcome_ok(struct pool *p, uint32_t slot, const char *ans, size_t len)
+{
+	struct task *t = &p->ts.t[slot];
+	p->st->ok++;
+	if (!p->ts.order || t->seq == p->ts.order_next) {
+		write_result(p, t, ans, len);
+		release(p, slot);
+		if (p->ts.order) {
+			tasks_order_advance(&p->ts);
+			drain_order(p);
+		}
+		return;
+	}
+	if (buf_set(&t->out, ans, len) < 0)
+		log_die(EXIT_FATAL, "out of memory holding a result");
+	p->held += len;
+	t->state = TASK_HELD;
+	tasks_order_mark(&p->ts, t->seq, slot);
+}
+
+void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, const char *fmt, ...)
+{
+	struct task *t = &p->ts.t[slot];
+	char cause[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof cause, fmt, ap);
+	va_end(ap);
+	outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s", cause);
+	if (p->jl)
+		joblog_row(p->jl, p->out.queued, t->seq, t->pid, outcome_wall(p, t->t_sent),
+			   p->now - t->t_sent, t->tries, outcome, buf_head(&t->in), t->in.len);
+	uint64_t seq = t->seq;
+	release(p, slot);
+	p->st->failed++;
+	settle_empty(p, seq);
+	stop_check_halt(p);
+}
+
+void outcome_record_failed(struct pool *p, uint64_t seq, const char *rec, size_t len,
+			   const char *outcome, const char *why)
+{
+	outcome_report(seq, rec, len, "%s", why);
+	if (p->jl)
+		joblog_row(p->jl, p->out.queued, seq, 0, outcome_wall(p, p->now), 0, 0, outcome, rec,
+			   len);
+	p->st->failed++;
+	settle_empty(p, seq);
+	stop_check_halt(p);
+}
+
+void outcome_skipped(struct pool *p, uint64_t seq)
+{
+	p->st->skipped++;
+	settle_empty(p, seq);
+}
+
+void outcome_not_run(struct pool *p, uint32_t slot)
+{
+	uint64_t seq = p->ts.t[slot].seq;
+	release(p, slot);
+	p->st->not_run++;
+	settle_empty(p, seq);
+}

@@ -1,0 +1,140 @@
+/* pool_impl: the pool's own state, shared by the modules that make up the
+ * pool and by nothing else. Each module owns one set of rules and the
+ * fields that serve them:
+ *
+ *   pool.c       the conductor: set-up, the loop turn, input into the window
+ *   dispatch.c   tasks to workers: who takes what, depth, batching, scaling
+ *   answers.c    a worker's output split into answers, each checked
+ *   outcome.c    how a task ends: result written (in order), failed, not run
+ *   lifecycle.c  a worker's life: start, retire, stop, reap, its deadlines
+ *   fault.c      why a worker's tasks failed; requeueing; the crash-loop rule
+ *   stop.c       the stop sequence after a signal, --halt or a fatal error
+ *   hint.c       telling the user what a silent worker is likely doing
+ *
+ * Invariants:
+ * - Every record read is in exactly one place: a free-standing failure or
+ *   skip (reported at once), the wait queue, a worker's in-flight FIFO, or
+ *   held for -k; and it leaves through exactly one of: written, reported
+ *   failed, skipped by --resume, or counted as not run after a stop.
+ * - p->running counts the workers in WORKER_RUNNING; p->w holds every worker
+ *   not yet gone (running, closing or being killed).
+ * - Answers match tasks by position: the head of a worker's FIFO owns the
+ *   next answer line it writes. */
+#ifndef PROCPOOL_POOL_IMPL_H
+#define PROCPOOL_POOL_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "input.h"
+#include "joblog.h"
+#include "output.h"
+#include "pool.h"
+#include "spawn.h"
+#include "stats.h"
+#include "tasks.h"
+#include "worker.h"
+
+#define WINDOW 4096                  /* task slots: the most tasks read ahead */
+#define HOLD_BYTES (16u << 20)       /* stop reading while tasks hold this much */
+
+enum stop { STOP_NONE, STOP_SOON, STOP_NOW };
+
+struct pool {
+	const struct config *c;
+	struct stats *st;
+	struct loop *loop;
+	int64_t now, mono0, wall0;
+
+	/* input: pool.c */
+	struct input in;
+	int in_watch;
+	bool in_done;
+	uint64_t seq; /* records read */
+	struct buf scratch;
+	struct seqset skip;
+
+	/* the window: outcome.c */
+	struct tasks ts;
+	size_t held; /* bytes held by live tasks */
+
+	/* workers: lifecycle.c */
+	struct spawn_opts so;
+	struct worker **w;
+	unsigned nw, wcap;
+	unsigned running;
+	bool closing_all;
+
+	/* dispatch.c */
+	unsigned depth;
+	int64_t svc_ns; /* estimated service time of one task */
+
+	/* output: outcome.c, pool.c */
+	struct output out;
+	int64_t out_since; /* when unflushed results began to wait, or 0 */
+	struct joblog *jl;
+
+	/* fault.c, hint.c */
+	unsigned crash_streak;
+	bool hinted;
+
+	/* stop.c */
+	enum stop stop;
+
+	struct progress prog;
+	int sig_watch;
+	struct pool_result r;
+};
+
+/* dispatch.c */
+void dispatch(struct pool *p);
+void dispatch_flush(struct pool *p, struct worker *w);
+void dispatch_scale(struct pool *p);
+void dispatch_learn(struct pool *p, int64_t per_task);
+int64_t dispatch_nap_ns(const struct pool *p);
+
+/* answers.c */
+void answers_take(struct pool *p, struct worker *w);
+
+/* outcome.c */
+void outcome_report(uint64_t seq, const char *rec, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void outcome_ok(struct pool *p, uint32_t slot, const char *ans, size_t len);
+void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void outcome_record_failed(struct pool *p, uint64_t seq, const char *rec, size_t len,
+			   const char *outcome, const char *why);
+void outcome_skipped(struct pool *p, uint64_t seq);
+void outcome_not_run(struct pool *p, uint32_t slot);
+int64_t outcome_wall(const struct pool *p, int64_t mono);
+
+/* lifecycle.c */
+struct worker *life_start(struct pool *p);
+void life_retire(struct pool *p, struct worker *w);
+void life_kill(struct pool *p, struct worker *w, int sig);
+void life_reap(struct pool *p);
+void life_close_all(struct pool *p);
+int64_t life_timers(struct pool *p);
+
+/* fault.c */
+void fault_protocol(struct pool *p, struct worker *w, const char *what);
+void fault_settle_held(struct pool *p, struct worker *w);
+void fault_note_exit(struct pool *p, struct worker *w, bool unexpected);
+
+/* pool.c */
+void pool_input_finished(struct pool *p);
+
+/* stop.c */
+void stop_soon(struct pool *p);
+void stop_now(struct pool *p);
+void stop_check_halt(struct pool *p);
+void stop_on_signal(struct pool *p, int sig);
+
+/* hint.c */
+bool hint_due(const struct pool *p, const struct worker *w, int64_t *at);
+void hint_buffering(struct pool *p, struct worker *w);
+
+#endif
