@@ -4,12 +4,19 @@
  * seconds since the epoch and Runtime seconds, both with milliseconds. The
  * input is escaped (\t \n \r \\ and \xHH for other control bytes) so a row
  * stays one line. When a task appears in several rows (a resumed run appends
- * to the same file), the last row counts. */
+ * to the same file), the last row counts. Only a newline ends a row: bytes
+ * after the last one are a row a kill cut short, ignored on load and cut off
+ * before appending, so the next row cannot glue onto them.
+ *
+ * Rows wait in one buffer. Marks, oldest first, say up to which byte of it
+ * the rows need how much output written: as out_pos never decreases, the
+ * rows that may go are always a prefix of the buffer. */
 #include "joblog.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,27 +24,136 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "log.h"
 #include "util.h"
 
 static const char header[] = "Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput\n";
+#define HEADER_LEN (sizeof header - 1)
 
+#define FIELDS 7
 #define INPUT_SHOWN 1000 /* bytes of input kept in a row */
+#define HEAD_MAX 160     /* the fields before Input, tabs included: at most 127 */
+/* The longest row written, newline included: escaping at most quadruples. */
+#define ROW_MAX (HEAD_MAX + INPUT_SHOWN * 4 + sizeof "...\n")
+#define SYNC_EVERY_NS NS_PER_SEC
+/* Rows held for their sync beyond this many bytes go out at once. */
+#define BACKLOG (1u << 20)
+
+struct mark {
+	uint64_t out_pos; /* output that must be written first */
+	uint64_t end;     /* by the rows up to this byte, counted as in queued */
+};
 
 struct joblog {
 	int fd;
-	struct buf rows;
+	struct buf rows;   /* rows not yet written */
+	uint64_t queued;   /* row bytes ever buffered */
+	struct mark *m;    /* m[0, nm): the marks of the buffered rows */
+	size_t nm, mcap;
+	int out_regular;   /* stdout is a regular file: 1, 0, or -1 not known yet */
+	bool held;         /* rows that may go wait for the next sync round */
+	bool dirty;        /* rows written since the file was last synced */
+	int64_t synced_at; /* the last sync round */
+	int err;           /* a row could not be buffered */
 };
 
-struct joblog *joblog_open(const char *path)
+static void say(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- opening: a file that ends on a row boundary ----------------------- */
+
+/* pread exactly n bytes (the file shrinking meanwhile is EIO). 0 or -1. */
+static int pread_full(int fd, char *b, size_t n, off_t at)
+{
+	while (n > 0) {
+		ssize_t got = pread(fd, b, n, at);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			errno = got < 0 ? errno : EIO;
+			return -1;
+		}
+		b += got;
+		n -= (size_t)got;
+		at += got;
+	}
+	return 0;
+}
+
+/* The offset just past the last newline among the first size bytes (0:
+ * none), or -1 with errno. */
+static off_t last_line_end(int fd, off_t size)
+{
+	char b[4096];
+	for (off_t at = size; at > 0;) {
+		size_t n = at < (off_t)sizeof b ? (size_t)at : sizeof b;
+		at -= (off_t)n;
+		if (pread_full(fd, b, n, at) < 0)
+			return -1;
+		for (size_t i = n; i > 0; i--)
+			if (b[i - 1] == '\n')
+				return at + (off_t)i;
+	}
+	return 0;
+}
+
+/* Make the file a joblog ending on a row boundary: cut off what follows the
+ * last newline (a row, or the header, a kill cut short), then write the
+ * header if nothing is left. A file that does not start with the header is
+ * left alone. 0, or -1 with the reason in why. */
+static int settle_end(int fd, const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+	char head[HEADER_LEN];
+	off_t keep = 0;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISREG(st.st_mode) && st.st_size > 0) { /* a FIFO, a terminal: just append */
+		size_t n = st.st_size < (off_t)HEADER_LEN ? (size_t)st.st_size : HEADER_LEN;
+		if (pread_full(fd, head, n, 0) < 0)
+			goto fail;
+		if (memcmp(head, header, n) != 0) {
+			say(why, whylen, "not a procpool joblog");
+			return -1;
+		}
+		if (n == HEADER_LEN && (keep = last_line_end(fd, st.st_size)) < 0)
+			goto fail;
+		if (keep < st.st_size && ftruncate(fd, keep) < 0)
+			goto fail;
+		if (keep < st.st_size)
+			log_event("joblog '%s': cut off the %lld bytes after its last complete row",
+				  path, (long long)(st.st_size - keep));
+	}
+	if (keep == 0 && write_all(fd, header, HEADER_LEN) < 0)
+		goto fail;
+	return 0;
+fail:
+	say(why, whylen, "%s", strerror(errno));
+	return -1;
+}
+
+struct joblog *joblog_open(const char *path, char *why, size_t whylen)
 {
 	struct joblog *j = calloc(1, sizeof *j);
-	if (!j)
+	if (!j) {
+		say(why, whylen, "%s", strerror(errno));
 		return NULL;
-	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	struct stat st;
-	if (j->fd < 0 || fstat(j->fd, &st) < 0)
+	}
+	j->out_regular = -1;
+	j->synced_at = INT64_MIN / 2; /* long ago: the first rows sync at once */
+	/* Read and write: settle_end reads the end it may cut off. */
+	j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (j->fd < 0) {
+		say(why, whylen, "%s", strerror(errno));
 		goto fail;
-	if (st.st_size == 0 && write_all(j->fd, header, sizeof header - 1) < 0)
+	}
+	if (settle_end(j->fd, path, why, whylen) < 0)
 		goto fail;
 	return j;
 fail:
@@ -46,12 +162,13 @@ fail:
 	return NULL;
 }
 
+/* ---- rows ------------------------------------------------------------- */
+
+/* Append input escaped, at most INPUT_SHOWN bytes of it (room reserved). */
 static void escape(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t shown = n > INPUT_SHOWN ? INPUT_SHOWN : n;
-	if (buf_reserve(b, shown * 4 + 8) < 0)
-		return;
 	char *o = buf_tail(b);
 	for (size_t i = 0; i < shown; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -76,27 +193,125 @@ static void escape(struct buf *b, const char *s, size_t n)
 	b->len = (size_t)(o - b->data) - b->off;
 }
 
-void joblog_row(struct joblog *j, uint64_t seq, pid_t pid, int64_t wall_start_ns, int64_t run_ns,
-		unsigned attempts, const char *outcome, const char *input, size_t len)
+/* Room for one more mark. 0 or -1. */
+static int marks_reserve(struct joblog *j)
 {
-	char head[160];
-	int n = snprintf(head, sizeof head, "%" PRIu64 "\t%d\t%" PRId64 ".%03d\t%" PRId64 ".%03d\t%u\t%s\t",
+	if (j->nm < j->mcap)
+		return 0;
+	size_t cap = j->mcap ? j->mcap * 2 : 64;
+	struct mark *m = realloc(j->m, cap * sizeof *m);
+	if (!m)
+		return -1;
+	j->m = m;
+	j->mcap = cap;
+	return 0;
+}
+
+void joblog_row(struct joblog *j, uint64_t out_pos, uint64_t seq, pid_t pid, int64_t wall_start_ns,
+		int64_t run_ns, unsigned attempts, const char *outcome, const char *input, size_t len)
+{
+	char head[HEAD_MAX];
+	if (j->err)
+		return;
+	int n = snprintf(head, sizeof head, "%" PRIu64 "\t%d\t%" PRId64 ".%03d\t%" PRId64 ".%03d\t%u\t%.32s\t",
 			 seq, (int)pid, (int64_t)(wall_start_ns / NS_PER_SEC),
 			 (int)(wall_start_ns % NS_PER_SEC / NS_PER_MS), (int64_t)(run_ns / NS_PER_SEC),
 			 (int)(run_ns % NS_PER_SEC / NS_PER_MS), attempts, outcome);
-	if (n < 0 || buf_append(&j->rows, head, (size_t)n) < 0)
+	if (n < 0 || buf_reserve(&j->rows, ROW_MAX) < 0 || marks_reserve(j) < 0) {
+		/* Reported by the next joblog_flush: a row missing would be a
+		 * task run again, a silent surprise. */
+		j->err = n < 0 ? EOVERFLOW : errno;
 		return;
+	}
+	size_t before = j->rows.len;
+	buf_append(&j->rows, head, (size_t)n);
 	escape(&j->rows, input, len);
 	buf_append(&j->rows, "\n", 1);
+	j->queued += j->rows.len - before;
+	/* A row at the last mark's position (or, out of order, before it: it
+	 * waits the longer) extends that mark. */
+	if (j->nm && out_pos <= j->m[j->nm - 1].out_pos)
+		j->m[j->nm - 1].end = j->queued;
+	else
+		j->m[j->nm++] = (struct mark){out_pos, j->queued};
 }
 
-int joblog_flush(struct joblog *j)
+/* How many marks (oldest first) have their output written. */
+static size_t marks_ready(const struct joblog *j, uint64_t out_written)
 {
+	size_t lo = 0, hi = j->nm;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->m[mid].out_pos <= out_written)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Write the rows of the first k marks. 0, or -1 with errno. */
+static int write_rows(struct joblog *j, size_t k)
+{
+	size_t n = (size_t)(j->m[k - 1].end - (j->queued - j->rows.len));
+	int r = write_all(j->fd, buf_head(&j->rows), n);
+	buf_consume(&j->rows, n);
 	if (j->rows.len == 0)
-		return 0;
-	int r = write_all(j->fd, buf_head(&j->rows), j->rows.len);
-	buf_consume(&j->rows, j->rows.len);
+		buf_trim(&j->rows, 2 * BACKLOG);
+	j->nm -= k;
+	memmove(j->m, j->m + k, j->nm * sizeof *j->m);
+	j->dirty = true;
 	return r;
+}
+
+/* fdatasync, retrying EINTR. An fd that cannot be synced (EINVAL: a FIFO,
+ * a terminal) has nothing on disk to wait for. 0, or -1 with errno. */
+static int sync_fd(int fd)
+{
+	while (fdatasync(fd) < 0) {
+		if (errno == EINVAL)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static bool is_regular(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int joblog_flush(struct joblog *j, uint64_t out_written, int out_fd, int64_t now_ns, bool final)
+{
+	if (j->err) {
+		errno = j->err;
+		return -1;
+	}
+	bool due = final || now_ns - j->synced_at >= SYNC_EVERY_NS;
+	size_t k = marks_ready(j, out_written);
+	if (k > 0 && j->out_regular < 0)
+		j->out_regular = is_regular(out_fd);
+	/* On a regular file the results must reach the disk before their rows:
+	 * one fdatasync per round, not per task. */
+	j->held = k > 0 && j->out_regular && !due && j->rows.len < BACKLOG;
+	if (k > 0 && !j->held) {
+		if ((j->out_regular && sync_fd(out_fd) < 0) || write_rows(j, k) < 0)
+			return -1;
+	}
+	if (j->dirty && due) {
+		if (sync_fd(j->fd) < 0)
+			return -1;
+		j->dirty = false;
+		j->synced_at = now_ns;
+	}
+	return 0;
+}
+
+int64_t joblog_next_ns(const struct joblog *j)
+{
+	return j->held || j->dirty ? j->synced_at + SYNC_EVERY_NS : -1;
 }
 
 void joblog_close(struct joblog *j)
@@ -105,8 +320,11 @@ void joblog_close(struct joblog *j)
 		return;
 	close_fd(&j->fd);
 	buf_free(&j->rows);
+	free(j->m);
 	free(j);
 }
+
+/* ---- loading ---------------------------------------------------------- */
 
 static int seqset_put(struct seqset *s, uint64_t seq, bool on)
 {
@@ -142,58 +360,111 @@ void seqset_free(struct seqset *s)
 	s->nbits = 0;
 }
 
-/* One row: the seq and whether its outcome is "ok". 0, or -1 if malformed. */
-static int parse_row(const char *line, uint64_t *seq, bool *ok)
+/* Lines of a file, read through a buffer one row long: memory stays
+ * bounded whatever the file holds. */
+struct lines {
+	int fd;
+	unsigned long no;     /* the number of the line last returned */
+	size_t start, len;    /* unread bytes: b[start, start + len) */
+	char b[ROW_MAX + 1];  /* a full row fits, with a byte to spare */
+};
+
+/* The next line, without its newline: 1. A line too long for the buffer
+ * comes back cut, longer than any row. 0 at the end, where bytes without a
+ * newline (a row a kill cut short) are left out; -1 with errno. */
+static int lines_next(struct lines *r, const char **s, size_t *n)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(line, &end, 10);
-	if (errno || end == line || *end != '\t' || v == 0)
-		return -1;
-	const char *f = end;
-	for (int field = 1; field < 5; field++) {
-		f = strchr(f + 1, '\t');
-		if (!f)
-			return -1;
+	for (;;) {
+		char *p = r->b + r->start, *nl = memchr(p, '\n', r->len);
+		if (nl || r->len == sizeof r->b) {
+			*s = p;
+			*n = nl ? (size_t)(nl - p) : r->len;
+			size_t used = nl ? *n + 1 : r->len;
+			r->start += used;
+			r->len -= used;
+			r->no++;
+			return 1;
+		}
+		memmove(r->b, p, r->len);
+		r->start = 0;
+		ssize_t got = read_retry(r->fd, r->b + r->len, sizeof r->b - r->len);
+		if (got <= 0)
+			return (int)got;
+		r->len += (size_t)got;
+	}
+}
+
+/* A record number: digits, no leading zero, short enough not to overflow. */
+static bool parse_seq(const char *s, size_t n, uint64_t *seq)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 19 || s[0] == '0')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	*seq = v;
-	*ok = strncmp(f + 1, "ok\t", 3) == 0;
+	return true;
+}
+
+/* One row (without its newline): its Seq and whether its Outcome is "ok".
+ * 0, or -1 if it is not a row: FIELDS fields, a Seq, an Outcome. */
+static int parse_row(const char *s, size_t n, uint64_t *seq, bool *ok)
+{
+	const char *f[FIELDS + 1]; /* where each field starts, and one past the end */
+	unsigned nf = 1;
+	if (n >= ROW_MAX)
+		return -1;
+	f[0] = s;
+	for (const char *p = s; (p = memchr(p, '\t', (size_t)(s + n - p))); p++) {
+		if (nf == FIELDS)
+			return -1;
+		f[nf++] = p + 1;
+	}
+	if (nf != FIELDS)
+		return -1;
+	f[FIELDS] = s + n + 1;
+	size_t outcome_len = (size_t)(f[6] - f[5]) - 1;
+	if (!parse_seq(f[0], (size_t)(f[1] - f[0]) - 1, seq) || outcome_len == 0)
+		return -1;
+	*ok = outcome_len == 2 && memcmp(f[5], "ok", 2) == 0;
 	return 0;
 }
 
-int joblog_load(const char *path, bool also_failed, struct seqset *skip)
+int joblog_load(const char *path, bool also_failed, struct seqset *skip, char *why, size_t whylen)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
-	bool first = true;
-	while ((n = getline(&line, &cap, f)) > 0) {
+	struct lines r = {.fd = open(path, O_RDONLY | O_CLOEXEC)};
+	if (r.fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		say(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	const char *s = NULL;
+	size_t n = 0;
+	int got = 0, rc = 0;
+	while (rc == 0 && (got = lines_next(&r, &s, &n)) > 0) {
 		uint64_t seq;
 		bool ok;
-		if (first && strcmp(line, header) == 0) {
-			first = false;
-			continue;
-		}
-		first = false;
-		if (parse_row(line, &seq, &ok) < 0) {
-			if (line[n - 1] != '\n')
-				break; /* a row cut short by a kill: that task did not end */
-			errno = EINVAL;
+		if (r.no == 1) {
+			if (n != HEADER_LEN - 1 || memcmp(s, header, n) != 0) {
+				say(why, whylen, "not a procpool joblog");
+				rc = -1;
+			}
+		} else if (parse_row(s, n, &seq, &ok) < 0) {
+			say(why, whylen, "line %lu is not a joblog row", r.no);
 			rc = -1;
-			break;
-		}
-		if (seqset_put(skip, seq, ok || also_failed) < 0) {
+		} else if (seqset_put(skip, seq, ok || also_failed) < 0) {
+			say(why, whylen, "%s", strerror(errno));
 			rc = -1;
-			break;
 		}
 	}
-	int e = errno;
-	free(line);
-	fclose(f);
-	errno = e;
+	if (rc == 0 && got < 0) {
+		say(why, whylen, "%s", strerror(errno));
+		rc = -1;
+	}
+	close(r.fd);
 	return rc;
 }

@@ -1,9 +1,13 @@
 /* joblog: one TSV row per finished task (--joblog), and reading an old
  * joblog back to know which tasks to skip (--resume, --resume-failed).
  *
- * Rows are buffered and written by joblog_flush(), which the pool calls only
- * after the results of those tasks have reached stdout: a run killed between
- * the two may repeat a task on --resume, but never loses one. */
+ * A row vouches for a result: it goes to the file only once the output
+ * before it has been written to stdout, and, when stdout is a regular file,
+ * synced to disk. A crash, of procpool or of the machine, may then repeat a
+ * task on --resume, but never loses one. The joblog itself is synced at the
+ * end and about once a second while rows come (a row lost there only makes
+ * its task run again). Syncs are batched: rows wait for them up to a second,
+ * or until a megabyte of them waits. */
 #ifndef PROCPOOL_JOBLOG_H
 #define PROCPOOL_JOBLOG_H
 
@@ -14,14 +18,24 @@
 
 struct joblog;
 
-/* Open path for appending; write the header when the file is empty.
- * NULL with errno on failure. */
-struct joblog *joblog_open(const char *path);
-/* Buffer one row. outcome: "ok", "exit 3", "signal SIGSEGV", "timeout", ... */
-void joblog_row(struct joblog *j, uint64_t seq, pid_t pid, int64_t wall_start_ns, int64_t run_ns,
-		unsigned attempts, const char *outcome, const char *input, size_t len);
-/* Write buffered rows. 0, or -1 with errno. */
-int joblog_flush(struct joblog *j);
+/* Open path for appending: write the header when the file is empty, cut off
+ * a last row without its newline (left by a kill), refuse a file that does
+ * not start with the header. NULL on failure, with the reason in why ("not
+ * a procpool joblog" or strerror). */
+struct joblog *joblog_open(const char *path, char *why, size_t whylen);
+/* Buffer one row. out_pos: the output byte count that must have been
+ * written before this row may go to the file; rows come in non-decreasing
+ * out_pos order. outcome: "ok", "exit 3", "signal SIGSEGV", "timeout", ... */
+void joblog_row(struct joblog *j, uint64_t out_pos, uint64_t seq, pid_t pid, int64_t wall_start_ns,
+		int64_t run_ns, unsigned attempts, const char *outcome, const char *input, size_t len);
+/* Write the rows whose out_pos <= out_written: at once when out_fd is not a
+ * regular file; when it is, after an fdatasync of it, once their round is
+ * due (a second after the last, by now_ns) or a megabyte of them waits.
+ * final: write all that qualify and sync the joblog. 0, or -1 with errno. */
+int joblog_flush(struct joblog *j, uint64_t out_written, int out_fd, int64_t now_ns, bool final);
+/* When joblog_flush has work waiting for the clock (rows held for their
+ * sync, a sync of rows written), or -1. */
+int64_t joblog_next_ns(const struct joblog *j);
 void joblog_close(struct joblog *j);
 
 /* Record numbers to skip: a bitmap. */
@@ -30,9 +44,10 @@ struct seqset {
 	uint64_t nbits;
 };
 /* Read path (a missing file is an empty joblog). Sets the records whose
- * latest row says ok, and with also_failed those that failed too. 0, or -1
- * with errno (EINVAL: not a procpool joblog). */
-int joblog_load(const char *path, bool also_failed, struct seqset *skip);
+ * latest row says ok, and with also_failed those that failed too; a last
+ * row without its newline is ignored (its task did not end). 0, or -1 with
+ * the reason in why ("line 7 is not a joblog row", strerror, ...). */
+int joblog_load(const char *path, bool also_failed, struct seqset *skip, char *why, size_t whylen);
 bool seqset_has(const struct seqset *s, uint64_t seq);
 void seqset_free(struct seqset *s);
 

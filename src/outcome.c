@@ -60,8 +60,8 @@ static void write_result(struct pool *p, struct task *t, const char *ans, size_t
 	if (output_result(&p->out, buf_head(&t->in), t->in.len, ans, len) < 0 && !p->stop)
 		stop_now(p); /* the error itself is reported after the loop */
 	if (p->jl)
-		joblog_row(p->jl, t->seq, t->pid, outcome_wall(p, t->t_sent), t->run_ns, t->tries + 1,
-			   "ok", buf_head(&t->in), t->in.len);
+		joblog_row(p->jl, p->out.queued, t->seq, t->pid, outcome_wall(p, t->t_sent), t->run_ns,
+			   t->tries + 1, "ok", buf_head(&t->in), t->in.len);
 }
 
 /* -k: write every finished task whose turn has come. */
@@ -117,8 +117,8 @@ void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, const ch
 	va_end(ap);
 	outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s", cause);
 	if (p->jl)
-		joblog_row(p->jl, t->seq, t->pid, outcome_wall(p, t->t_sent), p->now - t->t_sent,
-			   t->tries, outcome, buf_head(&t->in), t->in.len);
+		joblog_row(p->jl, p->out.queued, t->seq, t->pid, outcome_wall(p, t->t_sent),
+			   p->now - t->t_sent, t->tries, outcome, buf_head(&t->in), t->in.len);
 	uint64_t seq = t->seq;
 	release(p, slot);
 	p->st->failed++;
@@ -131,7 +131,8 @@ void outcome_record_failed(struct pool *p, uint64_t seq, const char *rec, size_t
 {
 	outcome_report(seq, rec, len, "%s", why);
 	if (p->jl)
-		joblog_row(p->jl, seq, 0, outcome_wall(p, p->now), 0, 0, outcome, rec, len);
+		joblog_row(p->jl, p->out.queued, seq, 0, outcome_wall(p, p->now), 0, 0, outcome, rec,
+			   len);
 	p->st->failed++;
 	settle_empty(p, seq);
 	stop_check_halt(p);

@@ -87,6 +87,7 @@ int output_result(struct output *o, const char *rec, size_t rlen, const char *an
 	if (buf_reserve(&o->buf, need) < 0) {
 		o->failed = true;
 		o->err = errno;
+		o->queued += need; /* lost, and never written: no joblog row vouches for it */
 		return -1;
 	}
 	struct buf *b = &o->buf;

@@ -182,13 +182,13 @@ static bool pool_done(struct pool *p)
 static void open_side_files(struct pool *p)
 {
 	const struct config *c = p->c;
+	char why[128];
 	if (c->resume || c->resume_failed) {
-		if (joblog_load(c->joblog, c->resume, &p->skip) < 0)
-			log_die(EXIT_FATAL, "cannot read joblog '%s': %s", c->joblog,
-				errno == EINVAL ? "not a procpool joblog" : strerror(errno));
+		if (joblog_load(c->joblog, c->resume, &p->skip, why, sizeof why) < 0)
+			log_die(EXIT_FATAL, "cannot read joblog '%s': %s", c->joblog, why);
 	}
-	if (c->joblog && !(p->jl = joblog_open(c->joblog)))
-		log_die(EXIT_FATAL, "cannot open joblog '%s': %s", c->joblog, strerror(errno));
+	if (c->joblog && !(p->jl = joblog_open(c->joblog, why, sizeof why)))
+		log_die(EXIT_FATAL, "cannot open joblog '%s': %s", c->joblog, why);
 }
 
 static void pool_init(struct pool *p, const struct config *c, int in_fd, int out_fd,

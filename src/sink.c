@@ -33,9 +33,10 @@ void sink_init(struct pool *p, int out_fd)
 	p->out_moved_at = p->now;
 }
 
+/* Write the joblog rows whose results are out. */
 static void flush_joblog(struct pool *p)
 {
-	if (!p->jl || joblog_flush(p->jl) == 0)
+	if (!p->jl || joblog_flush(p->jl, p->out.written, p->out.fd, p->now, false) == 0)
 		return;
 	log_warn("cannot write the joblog: %s", strerror(errno));
 	p->r.fatal = EXIT_FATAL;
@@ -56,15 +57,17 @@ static void flush(struct pool *p)
 		return;
 	}
 	loop_set(p->loop, p->out_watch, r == 0 ? POLLOUT : 0);
-	if (r == 1)
-		flush_joblog(p); /* every result its rows vouch for is out */
+	flush_joblog(p);
 }
 
+/* Flush when due; returns the next deadline of the flush or of the joblog
+ * (its rows wait for their round of syncing), or -1. */
 int64_t sink_due(struct pool *p)
 {
 	if (p->out.buf.len == 0) {
 		p->out_since = 0;
-		return -1;
+		flush_joblog(p);
+		return p->jl ? joblog_next_ns(p->jl) : -1;
 	}
 	if (p->out.full) {
 		/* poll says when the reader has made room */
@@ -79,7 +82,7 @@ int64_t sink_due(struct pool *p)
 		return p->out_since + FLUSH_DELAY_NS;
 	flush(p);
 	p->out_since = 0;
-	return -1;
+	return p->jl ? joblog_next_ns(p->jl) : -1;
 }
 
 bool sink_backed_up(const struct pool *p)
@@ -125,7 +128,8 @@ bool sink_failed(struct pool *p)
 void sink_fini(struct pool *p)
 {
 	if (p->jl) {
-		if (!p->r.broken_pipe && p->out.buf.len == 0 && joblog_flush(p->jl) < 0)
+		if (!p->r.broken_pipe &&
+		    joblog_flush(p->jl, p->out.written, p->out.fd, now_ns(), true) < 0)
 			log_warn("cannot write the joblog: %s", strerror(errno));
 		joblog_close(p->jl);
 	}
