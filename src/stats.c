@@ -57,8 +57,12 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 		w99, (unsigned long long)s->started, (unsigned long long)s->retired,
 		(unsigned long long)s->crashed, s->peak, s->alive, su);
 	if (final)
-		dprintf(fd, "  cpu       %.2fs user, %.2fs system (workers)\n",
-			(double)s->cpu_user_ns / 1e9, (double)s->cpu_sys_ns / 1e9);
+		dprintf(fd,
+			"  cpu       %.2fs user, %.2fs system (workers)\n"
+			"  procpool  %.2fs user, %.2fs system, %.1f MiB peak RSS\n",
+			(double)s->cpu_user_ns / 1e9, (double)s->cpu_sys_ns / 1e9,
+			(double)s->self_user_ns / 1e9, (double)s->self_sys_ns / 1e9,
+			(double)s->self_maxrss_kib / 1024);
 }
 
 static void json_hist(FILE *f, const char *name, const struct hist *h)
@@ -90,8 +94,12 @@ int stats_write_json(const struct stats *s, const char *path)
 		   "\"peak\": %u},\n",
 		(unsigned long long)s->started, (unsigned long long)s->retired,
 		(unsigned long long)s->crashed, s->peak);
-	fprintf(f, "  \"cpu_ns\": {\"user\": %llu, \"system\": %llu}\n}\n",
+	fprintf(f, "  \"cpu_ns\": {\"user\": %llu, \"system\": %llu},\n",
 		(unsigned long long)s->cpu_user_ns, (unsigned long long)s->cpu_sys_ns);
+	fprintf(f, "  \"self_cpu_ns\": {\"user\": %llu, \"system\": %llu},\n"
+		   "  \"self_maxrss_kib\": %llu\n}\n",
+		(unsigned long long)s->self_user_ns, (unsigned long long)s->self_sys_ns,
+		(unsigned long long)s->self_maxrss_kib);
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
 		if (!errno)
