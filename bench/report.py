@@ -3,11 +3,14 @@
 
     report.py DIR
 
-Reads DIR/latest.tsv (one row per workload x configuration) and DIR/meta.tsv
-(key<TAB>value: machine, tool versions, memory run), writes DIR/latest.md
-and DIR/chart.dat (tasks/s, one row per workload, one column per
-configuration, "?" where a configuration did not run).  Pure formatting: no
-number is measured here, every ratio is computed from latest.tsv.
+Reads DIR/latest.tsv (one row per workload x configuration, or per
+workload x group x configuration for the workloads of several groups:
+sleep has one per J, blob-size one per worker and record size) and
+DIR/meta.tsv (key<TAB>value: machine, tool versions, memory run), writes
+DIR/latest.md and DIR/chart.dat (tasks/s of the single-group workloads, one
+row per workload, one column per configuration, "?" where a configuration
+did not run).  Pure formatting: no number is measured here, every ratio is
+computed from latest.tsv.
 """
 import csv
 import sys
@@ -43,6 +46,24 @@ WORKLOADS = {
             "the C worker decodes, hashes (FNV-1a 64) and answers a base64 line; "
             "procpool runs with `-b`.",
 }
+# The workloads of several groups, each group compared with its own direct run.
+GROUPED = {
+    "blob-size": "Records of 1, 16 and 64 MiB (random bytes, base64 lines), through `bench/build/blobhash` "
+                 "(decode, FNV-1a 64) and through the CPU-heavier `examples/sha256.py --base64` (decode, "
+                 "SHA-256, answer base64 of the hex digest and a newline); procpool runs with `-b`, so tasks travel as the "
+                 "base64 lines they are. MB/s and CPU per MB count the input's bytes (the base64 lines): "
+                 "what the coordinator moves. Coordinator CPU and procpool peak RSS are procpool's own "
+                 "(`self_cpu_ns`, `self_maxrss_kib` of `--stats-json`), without its workers'; peak RSS "
+                 "(tree) is `/usr/bin/time -f %M`, the maximum over the command and its workers.",
+    "sleep": "J workers (`workers/sleeper.c`) that each sleep 10 ms per task and answer the line: the work "
+             "is nothing, what grows is the number of workers a coordinator watches. The floor (direct) "
+             "is J copies of the worker started by a shell, each reading its own file of {sleep_tasks} "
+             "lines; procpool gets the J × {sleep_tasks} tasks on stdin. Start-up: from the command's "
+             "start until the last of the J workers has written its first answer (each worker stamps "
+             "it, `sleeper -s`). Coordinator CPU and peak RSS: procpool's own, from `--stats-json`.",
+}
+GROUP_ORDER = ["direct", "pp-j2", "pp-d1", "pp-dauto", "split", "par-pipe"]
+BLOB_WORKERS = {"blobhash": "blobhash (C)", "sha256": "examples/sha256.py --base64 (Python)"}
 # (peer id, wording) pairs for "procpool -k -j2 (auto) vs ...".
 PEERS = [("split", "split -n r/2"), ("par-pipe", "parallel --pipe"),
          ("xargs", "xargs -P2 -n1 per task"), ("par-task", "parallel -j2 per task")]
@@ -68,20 +89,109 @@ def ratio(a: str, b: str) -> str:
     return f"{v:.2f}×" if v >= 0.1 else f"{v:.2g}×"
 
 
+def num(x: str) -> float:
+    return float(x) if x not in ("", "-") else float("nan")
+
+
+def per(x: float, digits: int) -> str:
+    return "-" if x != x else f"{x:,.{digits}f}"
+
+
+def status_cell(r) -> str:
+    status = r["status"] if r["status"] in ("ok",) else f"**{r['status']}**"
+    if r["note"]:
+        status += f": {r['note']}"
+    return status.replace("|", "/")
+
+
+def span(r) -> str:
+    return "-" if r["min_s"] == "-" else f"{fnum(r['min_s'])}–{fnum(r['max_s'])}"
+
+
+def groups(rows):
+    """Rows by group, in the order the groups first appear, each in GROUP_ORDER."""
+    out = {}
+    for r in rows:
+        out.setdefault(r["group"], []).append(r)
+    for g in out.values():
+        g.sort(key=lambda r: GROUP_ORDER.index(r["id"]) if r["id"] in GROUP_ORDER else 99)
+    return out
+
+
+def direct_of(g):
+    return next((r["tasks_per_s"] for r in g if r["id"] == "direct"), "-")
+
+
+def sleep_section(rows, meta):
+    md = ["## sleep: many workers, each asleep 10 ms per task", "",
+          GROUPED["sleep"].format(**meta), "",
+          "| J | configuration | tasks | runs | median s | min–max s | tasks/s | vs direct "
+          "| coordinator CPU µs/task | start-up s | procpool peak RSS KiB | status |",
+          "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+    for name, g in groups(rows).items():
+        d = direct_of(g)
+        for r in g:
+            cpu = num(r["coord_cpu_s"]) * 1e6 / num(r["tasks"])
+            md.append(f"| {name.lstrip('j')} | {r['config']} | {r['tasks']} | {r['runs']} "
+                      f"| {fnum(r['median_s'])} | {span(r)} | {rate(r['tasks_per_s'])} "
+                      f"| {ratio(r['tasks_per_s'], d)} | {per(cpu, 1)} | {fnum(r['startup_s'])} "
+                      f"| {r['self_rss_kib']} | {status_cell(r)} |")
+    return md + [""]
+
+
+def size_label(size: str) -> str:
+    return size.replace("MiB", " MiB").replace("MB", " MB")
+
+
+def blob_size_section(rows):
+    """A table per worker, a group per record size; groups of a size in MB
+    (not MiB) are single records, one line each for procpool's peak RSS."""
+    by_group = groups(rows)
+    md = ["## blob sizes: records of 1 MiB to 64 MiB", "", GROUPED["blob-size"], ""]
+    for worker in dict.fromkeys(name.split(".")[0] for name in by_group):
+        md += [f"### {BLOB_WORKERS.get(worker, worker)}", "",
+               "| record | configuration | tasks | runs | median s | min–max s | tasks/s | MB/s "
+               "| vs direct | coordinator CPU ms/MB | procpool peak RSS KiB | peak RSS KiB (tree) "
+               "| status |",
+               "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+        for name, g in by_group.items():
+            w, _, size = name.partition(".")
+            if w != worker or not size.endswith("MiB"):
+                continue
+            d = direct_of(g)
+            for r in g:
+                mb = num(r["bytes"]) / 1e6
+                md.append(f"| {size_label(size)} | {r['config']} | {r['tasks']} "
+                          f"| {r['runs']} | {fnum(r['median_s'])} | {span(r)} "
+                          f"| {rate(r['tasks_per_s'])} | {per(mb / num(r['median_s']), 0)} "
+                          f"| {ratio(r['tasks_per_s'], d)} | {per(num(r['coord_cpu_s']) * 1e3 / mb, 2)} "
+                          f"| {r['self_rss_kib']} | {r['peak_rss_kib']} | {status_cell(r)} |")
+        md.append("")
+    for name, g in by_group.items():
+        w, _, size = name.partition(".")
+        if size.endswith("MiB"):
+            continue
+        for r in (r for r in g if r["id"] == "pp-j2"):
+            what = f"- one {size_label(size)} record through {w}, `{r['config']}`"
+            if r["status"] != "ok":
+                md.append(f"{what}: {status_cell(r)}")
+                continue
+            b, kib = int(r["bytes"]), int(r["self_rss_kib"])
+            md.append(f"{what} ({b:,} bytes of base64 line, {fnum(r['median_s'])} s): procpool's "
+                      f"own peak RSS {kib:,} KiB = **{kib * 1024 / b:.2f}×** the record.")
+    return md + [""]
+
+
 def table(rows, direct_tps):
     out = ["| configuration | order | tasks | runs | median s | min–max s | tasks/s "
            "| vs direct | peak RSS KiB | status |",
            "|---|---|--:|--:|--:|--:|--:|--:|--:|---|"]
     for r in rows:
-        status = r["status"] if r["status"] in ("ok",) else f"**{r['status']}**"
-        if r["note"]:
-            status += f": {r['note']}"
         order = {"ordered": "kept", "unordered": "none"}.get(r["order"], "-")
-        span = "-" if r["min_s"] == "-" else f"{fnum(r['min_s'])}–{fnum(r['max_s'])}"
         out.append(f"| {r['config']} | {order} | {r['tasks']} | {r['runs']} "
-                   f"| {fnum(r['median_s'])} | {span} | {rate(r['tasks_per_s'])} "
+                   f"| {fnum(r['median_s'])} | {span(r)} | {rate(r['tasks_per_s'])} "
                    f"| {ratio(r['tasks_per_s'], direct_tps)} | {r['peak_rss_kib']} "
-                   f"| {status.replace('|', '/')} |")
+                   f"| {status_cell(r)} |")
     return out
 
 
@@ -145,6 +255,12 @@ def main() -> int:
         chart.append([wl] + [by_id[c]["tasks_per_s"] if c in by_id and by_id[c]["tasks_per_s"] != "-"
                              else "?" for c in CONFIG_ORDER])
 
+    grouped = {wl: [r for r in rows if r["workload"] == wl] for wl in GROUPED}
+    if grouped["blob-size"]:
+        md += blob_size_section(grouped["blob-size"])
+    if grouped["sleep"]:
+        md += sleep_section(grouped["sleep"], meta)
+
     md += ["## memory: 10,000,000 tiny tasks through a pipe", ""]
     if meta["mem_status"] == "ok":
         md += [f"`{meta['mem_cmd']}`", "",
@@ -160,11 +276,13 @@ def main() -> int:
     md += ["## exact commands", "",
            "W is the workload's worker command; `tasks` the input file "
            "(the per-task configurations get the first lines only, see the tasks column).", ""]
-    for r in sorted(rows, key=lambda r: (list(WORKLOADS).index(r["workload"])
-                                          if r["workload"] in WORKLOADS else 9,
-                                          CONFIG_ORDER.index(r["id"]) if r["id"] in CONFIG_ORDER else 99)):
+    order = list(WORKLOADS) + list(GROUPED)
+    for r in sorted(rows, key=lambda r: (order.index(r["workload"]) if r["workload"] in order else 99,
+                                          CONFIG_ORDER.index(r["id"]) if r["group"] == "-"
+                                          and r["id"] in CONFIG_ORDER else 99)):
         if r["command"] not in ("", "-"):
-            md.append(f"- {r['workload']} / {r['id']}: `{r['command']}`")
+            where = r["workload"] if r["group"] == "-" else f"{r['workload']} / {r['group']}"
+            md.append(f"- {where} / {r['id']}: `{r['command']}`")
     md.append("")
     (d / "latest.md").write_text("\n".join(md))
 

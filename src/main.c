@@ -69,13 +69,25 @@ static uint64_t count_total(const struct config *c, int fd)
 	return n;
 }
 
-static void workers_cpu(struct stats *st)
+static uint64_t tv_ns(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * NS_PER_SEC + (uint64_t)tv.tv_usec * 1000;
+}
+
+/* CPU time of the workers (reaped children), and procpool's own CPU time and
+ * peak RSS apart from theirs, so the coordinator's cost can be read alone. */
+static void usage_at_end(struct stats *st)
 {
 	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
-		return;
-	st->cpu_user_ns = (uint64_t)ru.ru_utime.tv_sec * NS_PER_SEC + (uint64_t)ru.ru_utime.tv_usec * 1000;
-	st->cpu_sys_ns = (uint64_t)ru.ru_stime.tv_sec * NS_PER_SEC + (uint64_t)ru.ru_stime.tv_usec * 1000;
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0) {
+		st->cpu_user_ns = tv_ns(ru.ru_utime);
+		st->cpu_sys_ns = tv_ns(ru.ru_stime);
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		st->self_user_ns = tv_ns(ru.ru_utime);
+		st->self_sys_ns = tv_ns(ru.ru_stime);
+		st->self_maxrss_kib = (uint64_t)ru.ru_maxrss; /* KiB on Linux */
+	}
 }
 
 static void report_end(const struct config *c, struct stats *st, const struct pool_result *r)
@@ -83,7 +95,7 @@ static void report_end(const struct config *c, struct stats *st, const struct po
 	if (st->not_run && !r->broken_pipe)
 		log_warn("%llu tasks read but not run", (unsigned long long)st->not_run);
 	st->wall_ns = r->wall_ns;
-	workers_cpu(st);
+	usage_at_end(st);
 	if (c->stats)
 		stats_print(st, 2, 0, true);
 	if (c->stats_json && stats_write_json(st, c->stats_json) < 0)

@@ -61,8 +61,11 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 		(unsigned long long)s->crashed, s->peak, s->alive, su);
 	if (n > 0 && (size_t)n < sizeof text && final)
 		n += snprintf(text + n, sizeof text - (size_t)n,
-			      "  cpu       %.2fs user, %.2fs system (workers)\n",
-			      (double)s->cpu_user_ns / 1e9, (double)s->cpu_sys_ns / 1e9);
+			      "  cpu       %.2fs user, %.2fs system (workers)\n"
+			      "  procpool  %.2fs user, %.2fs system, %.1f MiB peak RSS\n",
+			      (double)s->cpu_user_ns / 1e9, (double)s->cpu_sys_ns / 1e9,
+			      (double)s->self_user_ns / 1e9, (double)s->self_sys_ns / 1e9,
+			      (double)s->self_maxrss_kib / 1024);
 	/* One write, through log: a --progress line must make way for it. */
 	if (n > 0)
 		log_write(fd, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
@@ -97,8 +100,12 @@ int stats_write_json(const struct stats *s, const char *path)
 		   "\"peak\": %u},\n",
 		(unsigned long long)s->started, (unsigned long long)s->retired,
 		(unsigned long long)s->crashed, s->peak);
-	fprintf(f, "  \"cpu_ns\": {\"user\": %llu, \"system\": %llu}\n}\n",
+	fprintf(f, "  \"cpu_ns\": {\"user\": %llu, \"system\": %llu},\n",
 		(unsigned long long)s->cpu_user_ns, (unsigned long long)s->cpu_sys_ns);
+	fprintf(f, "  \"self_cpu_ns\": {\"user\": %llu, \"system\": %llu},\n"
+		   "  \"self_maxrss_kib\": %llu\n}\n",
+		(unsigned long long)s->self_user_ns, (unsigned long long)s->self_sys_ns,
+		(unsigned long long)s->self_maxrss_kib);
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
 		if (!errno)

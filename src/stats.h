@@ -21,6 +21,8 @@ struct stats {
 	struct hist wait;     /* read to dispatch */
 	struct hist startup;  /* spawn to first answer */
 	uint64_t cpu_user_ns, cpu_sys_ns; /* of the workers, at the end */
+	uint64_t self_user_ns, self_sys_ns; /* procpool's own, at the end */
+	uint64_t self_maxrss_kib;           /* procpool's own peak RSS */
 	int64_t wall_ns;      /* at the end */
 };
 

@@ -44,7 +44,8 @@ def want(cond, what):
     if not cond:
         problems.append(what)
 want(set(d) == {"tasks", "wall_ns", "tasks_per_s", "latency_ns", "queue_wait_ns",
-                "startup_ns", "workers", "cpu_ns"}, "top-level keys %s" % sorted(d))
+                "startup_ns", "workers", "cpu_ns", "self_cpu_ns", "self_maxrss_kib"},
+     "top-level keys %s" % sorted(d))
 t = d["tasks"]
 want(t == {"read": 10, "ok": 8, "failed": 2, "retried": 0, "skipped": 0, "not_run": 0},
      "tasks %s" % t)
@@ -61,11 +62,38 @@ w = d["workers"]
 want(w == {"started": 3, "retired": 0, "crashed": 2, "peak": 1}, "workers %s" % w)
 want(isinstance(d["wall_ns"], int) and 0 < d["wall_ns"] < 30e9, "wall_ns %s" % d["wall_ns"])
 want(d["tasks_per_s"] > 0, "tasks_per_s %s" % d["tasks_per_s"])
-want(set(d["cpu_ns"]) == {"user", "system"}, "cpu_ns keys")
-want(all(isinstance(x, int) and x >= 0 for x in d["cpu_ns"].values()), "cpu_ns values")
+for k in ("cpu_ns", "self_cpu_ns"):
+    want(set(d[k]) == {"user", "system"}, "%s keys %s" % (k, sorted(d[k])))
+    want(all(isinstance(x, int) and x >= 0 for x in d[k].values()), "%s values %s" % (k, d[k]))
+want(isinstance(d["self_maxrss_kib"], int) and d["self_maxrss_kib"] > 0,
+     "self_maxrss_kib %s" % d["self_maxrss_kib"])
 print("\n".join(problems))
 EOF
 	assert_output ""
+}
+
+@test "--stats-json: procpool's own CPU time and peak RSS leave out its workers'" {
+	# The worker touches 100 MiB, burns 0.3 s of CPU, then answers its own
+	# peak RSS in KiB: procpool's figures must stay far below both.
+	printf 'x\n' >"$T/in"
+	ppio "$T/in" -k -j 1 --stats-json "$T/s.json" -- python3 -c '
+import resource, sys, time
+for line in sys.stdin:
+    b = b"x" * (100 << 20)
+    t = time.process_time()
+    while time.process_time() - t < 0.3:
+        pass
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)'
+	assert_status 0
+	local worker_rss
+	worker_rss=$(cat "$T/out")
+	((worker_rss >= 100 * 1024)) || fail "the worker's peak RSS ${worker_rss} KiB is not above 100 MiB"
+	run stats_get "$T/s.json" cpu_ns.user cpu_ns.system self_cpu_ns.user self_cpu_ns.system self_maxrss_kib
+	local w_user w_sys s_user s_sys s_rss
+	read -r w_user w_sys s_user s_sys s_rss <<<"$output"
+	((w_user + w_sys >= 300000000)) || fail "workers' CPU $((w_user + w_sys))ns is under the 0.3 s the worker burnt"
+	((s_user + s_sys < 100000000)) || fail "procpool's own CPU $((s_user + s_sys))ns counts the worker's"
+	((s_rss > 0 && s_rss < 20 * 1024)) || fail "procpool's own peak RSS ${s_rss} KiB counts the worker's"
 }
 
 @test "--stats-json: retried, skipped and not-run tasks are counted" {
@@ -102,7 +130,7 @@ EOF
 	assert_file_content "$T/err" "procpool: cannot write '$T/no/such/dir/s.json': No such file or directory\\n"
 }
 
-@test "--stats: a block on stderr with tasks, time, latency, queued, workers, start-up, cpu" {
+@test "--stats: a block on stderr with tasks, time, latency, queued, workers, start-up, cpu, procpool" {
 	seq 10 >"$T/in"
 	ppio "$T/in" -k -j 1 --stats -- "$WORKERS_BIN/upper"
 	assert_status 0
@@ -115,7 +143,8 @@ EOF
   queued    
   workers   
   start-up  
-  cpu       "
+  cpu       
+  procpool  "
 	run cat "$T/err"
 	assert_line --index 0 "procpool: statistics"
 	assert_line --index 1 "  tasks     10 ok, 0 failed, 0 retried, 0 skipped, 0 not run (10 read)"
@@ -125,6 +154,7 @@ EOF
 	assert_line --index 5 "  workers   1 started, 0 retired, 0 crashed, peak 1, 0 alive now"
 	assert_line --index 6 --regexp '^  start-up  median [0-9.]+[mun]?s \(spawn to first answer\)$'
 	assert_line --index 7 --regexp '^  cpu       [0-9]+\.[0-9]{2}s user, [0-9]+\.[0-9]{2}s system \(workers\)$'
+	assert_line --index 8 --regexp '^  procpool  [0-9]+\.[0-9]{2}s user, [0-9]+\.[0-9]{2}s system, [0-9]+\.[0-9] MiB peak RSS$'
 }
 
 @test "--stats after failures comes after the failure lines and counts them" {
