@@ -13,10 +13,11 @@
 
 # Options that take a value, for telling a value from COMMAND.
 _procpool_long_with_value='arg-file wire max-record jobs min idle-timeout
-    depth max-tasks nice cpus mem-limit retries timeout kill-grace halt joblog
-    total stats-json bench-jobs bench-runs bench-json'
+    depth max-tasks nice cpus mem-limit retries timeout kill-grace start-timeout
+    ready stop-timeout halt joblog total stats-json bench-jobs bench-runs
+    bench-json'
 _procpool_long_flags='null base64 keep-order tag resume resume-failed verbose
-    progress stats bench help version'
+    no-hints no-unbuffered-env progress stats bench help version'
 _procpool_short_with_value='awjmi'
 
 # _procpool_takes_value OPT: OPT (--name or -c) needs a value.
@@ -137,6 +138,13 @@ _procpool()
         -i | --idle-timeout | --timeout | --kill-grace)
             COMPREPLY=($(compgen -W "$durations" -- "$cur"))
             return
+            ;;
+        --start-timeout | --stop-timeout)
+            COMPREPLY=($(compgen -W "$durations none" -- "$cur"))
+            return
+            ;;
+        --ready)
+            return # the worker's ready line
             ;;
         -j | --jobs)
             COMPREPLY=($(compgen -W "$ncpu 50% 100% 200%" -- "$cur"))

@@ -8,7 +8,8 @@
 # Options taking a value in the next word, for telling a value from COMMAND.
 set -l __procpool_with_value -a --arg-file -w --wire --max-record -j --jobs \
     -m --min -i --idle-timeout --depth --max-tasks --nice --cpus --mem-limit \
-    --retries --timeout --kill-grace --halt --joblog --total --stats-json \
+    --retries --timeout --kill-grace --start-timeout --ready --stop-timeout \
+    --halt --joblog --total --stats-json \
     --bench-jobs --bench-runs --bench-json
 
 # True while the cursor is still among procpool's options: no COMMAND and no
@@ -71,11 +72,15 @@ complete $opt -l max-tasks -x -d 'Replace a worker after N tasks'
 complete $opt -l nice -x -d 'Run workers N steps nicer (0-39)' -a '5 10 19'
 complete $opt -l cpus -x -d 'Pin workers to CPUs, e.g. 0-3,6 (Linux)'
 complete $opt -l mem-limit -x -d "Cap each worker's address space" -a '256M 512M 1G 2G 4G'
+complete $opt -l no-unbuffered-env -d 'Do not set PYTHONUNBUFFERED=1 for the workers'
 
 # Failures
 complete $opt -l retries -x -d 'Run a task again after its worker died (default 0)'
 complete $opt -l timeout -x -d 'Fail a task that takes longer (default: none)' -a $durations
 complete $opt -l kill-grace -x -d 'SIGTERM to SIGKILL delay (default 2s)' -a $durations
+complete $opt -l start-timeout -x -d 'Stop a worker not ready after DUR (default 60s)' -a "$durations none"
+complete $opt -l ready -x -d 'Send a worker nothing until it writes LINE'
+complete $opt -l stop-timeout -x -d 'After a signal, wait DUR for tasks (default 10s)' -a "$durations none"
 complete $opt -l halt -x -d 'Stop after N (or N%) failures' \
     -a 'never\t"Keep going (default)" soon,fail=\t"Take no new tasks after N failures" now,fail=\t"Stop the workers at once after N failures"'
 complete $opt -l joblog -rF -d 'Append one TSV row per finished task'
@@ -84,6 +89,7 @@ complete $opt -l resume-failed -d 'Skip tasks the joblog records as ok'
 
 # Watching
 complete $opt -s v -l verbose -d 'Log worker starts and exits on stderr'
+complete $opt -l no-hints -d 'No advice about workers that buffer or skip answers'
 complete $opt -l progress -d 'Show progress on stderr'
 complete $opt -l total -x -d "Number of tasks, for --progress's ETA"
 complete $opt -l stats -d 'Print statistics on stderr at exit'

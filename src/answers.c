@@ -18,8 +18,12 @@ static void on_answer(struct pool *p, struct worker *w, const char *line, size_t
 	t->pid = (int32_t)w->pid;
 	t->run_ns = p->now - t->t_sent;
 	hist_add(&p->st->latency, (uint64_t)t->run_ns);
-	if (w->answered++ == 0)
-		hist_add(&p->st->startup, (uint64_t)(p->now - w->started_at));
+	w->latency_sum += t->run_ns;
+	w->answered++;
+	silence_reset(w);
+	p->answered_ever = true;
+	if (!w->ready)
+		life_ready(p, w, "answered");
 	if (w->fifo_len == 0) {
 		w->idle_since = p->now;
 		w->idle_noted = false;
@@ -47,10 +51,32 @@ static bool answer_is_bad(struct pool *p, struct worker *w, const char *line, si
 	return true;
 }
 
+/* --ready: until the ready line, what w writes is its banner: shown on
+ * stderr, never taken as answers. Returns where the answers begin. */
+static char *take_banner(struct pool *p, struct worker *w, char *s, char *end)
+{
+	const char *ready = p->c->ready_line;
+	size_t rlen = strlen(ready);
+	char *nl;
+	while (!w->ready && (nl = memchr(s, '\n', (size_t)(end - s)))) {
+		size_t len = (size_t)(nl - s);
+		if (len == rlen && memcmp(s, ready, len) == 0)
+			life_ready(p, w, "wrote the --ready line");
+		else
+			log_warn("worker %d: %.*s", (int)w->pid, (int)len, s);
+		s = nl + 1;
+	}
+	return s;
+}
+
 /* Split what w wrote into answer lines. */
 void answers_take(struct pool *p, struct worker *w)
 {
 	char *head = buf_head(&w->in), *s = head, *end = head + w->in.len, *nl;
+	if (!w->ready && p->c->ready_line)
+		s = take_banner(p, w, s, end);
+	else if (!w->ready && s < end)
+		life_ready(p, w, "wrote output"); /* even a bad answer shows it started */
 	int64_t first_sent = w->fifo_len ? p->ts.t[worker_head(w)].t_sent : p->now;
 	int64_t since = w->head_since > first_sent ? w->head_since : first_sent;
 	bool warm = w->answered > 0; /* a first answer also carries start-up time */

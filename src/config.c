@@ -33,11 +33,15 @@ const char config_usage[] =
 	"      --nice N            run workers N steps nicer\n"
 	"      --cpus LIST         pin workers to CPUs, e.g. 0-3,6 (Linux)\n"
 	"      --mem-limit SIZE    cap each worker's address space\n"
+	"      --no-unbuffered-env do not set PYTHONUNBUFFERED=1 for the workers\n"
 	"\n"
 	"Failures:\n"
 	"      --retries N         run a task again after its worker died (default 0)\n"
 	"      --timeout DUR       fail a task that takes longer (default: none)\n"
 	"      --kill-grace DUR    SIGTERM to SIGKILL delay (default 2s)\n"
+	"      --start-timeout DUR stop a worker not ready after DUR (default 60s)\n"
+	"      --ready LINE        send a worker nothing until it writes LINE\n"
+	"      --stop-timeout DUR  after a signal, wait DUR for tasks (default 10s)\n"
 	"      --halt WHEN,fail=N  stop after N (or N%) failures; WHEN: soon|now\n"
 	"      --joblog FILE       append one TSV row per finished task\n"
 	"      --resume            skip tasks the joblog records as done\n"
@@ -45,6 +49,7 @@ const char config_usage[] =
 	"\n"
 	"Watching:\n"
 	"  -v, --verbose           log worker starts and exits on stderr\n"
+	"      --no-hints          no advice about workers that buffer or skip answers\n"
 	"      --progress          show progress on stderr\n"
 	"      --total N           number of tasks, for --progress's ETA\n"
 	"      --stats             print statistics on stderr at exit\n"
@@ -62,7 +67,8 @@ const char config_usage[] =
 
 enum {
 	OPT_TAG = 256, OPT_MAX_RECORD, OPT_DEPTH, OPT_MAX_TASKS, OPT_NICE, OPT_CPUS,
-	OPT_MEM_LIMIT, OPT_RETRIES, OPT_TIMEOUT, OPT_KILL_GRACE, OPT_HALT, OPT_JOBLOG,
+	OPT_MEM_LIMIT, OPT_RETRIES, OPT_TIMEOUT, OPT_KILL_GRACE, OPT_START_TIMEOUT, OPT_READY,
+	OPT_STOP_TIMEOUT, OPT_NO_HINTS, OPT_NO_UNBUFFERED_ENV, OPT_HALT, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_PROGRESS, OPT_TOTAL, OPT_STATS,
 	OPT_STATS_JSON, OPT_BENCH, OPT_BENCH_JOBS, OPT_BENCH_RUNS, OPT_BENCH_JSON,
 };
@@ -86,11 +92,16 @@ static const struct option options[] = {
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
+	{"start-timeout", required_argument, NULL, OPT_START_TIMEOUT},
+	{"ready", required_argument, NULL, OPT_READY},
+	{"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
 	{"halt", required_argument, NULL, OPT_HALT},
 	{"joblog", required_argument, NULL, OPT_JOBLOG},
 	{"resume", no_argument, NULL, OPT_RESUME},
 	{"resume-failed", no_argument, NULL, OPT_RESUME_FAILED},
 	{"verbose", no_argument, NULL, 'v'},
+	{"no-hints", no_argument, NULL, OPT_NO_HINTS},
+	{"no-unbuffered-env", no_argument, NULL, OPT_NO_UNBUFFERED_ENV},
 	{"progress", no_argument, NULL, OPT_PROGRESS},
 	{"total", required_argument, NULL, OPT_TOTAL},
 	{"stats", no_argument, NULL, OPT_STATS},
@@ -321,6 +332,8 @@ static void set_defaults(struct config *c, unsigned ncpus)
 	c->idle_timeout = 10 * 1000000000LL;
 	c->max_record = DEFAULT_MAX_RECORD;
 	c->kill_grace = 2 * 1000000000LL;
+	c->start_timeout = 60 * 1000000000LL;
+	c->stop_timeout = 10 * 1000000000LL;
 	c->bench_runs = 3;
 }
 
@@ -342,6 +355,8 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, boo
 	case OPT_RESUME: c->resume = true; return 0;
 	case OPT_RESUME_FAILED: c->resume_failed = true; return 0;
 	case OPT_PROGRESS: c->progress = true; return 0;
+	case OPT_NO_HINTS: c->no_hints = true; return 0;
+	case OPT_NO_UNBUFFERED_ENV: c->keep_buffering = true; return 0;
 	case OPT_STATS: c->stats = true; return 0;
 	case OPT_BENCH: c->bench = true; return 0;
 	case OPT_JOBLOG: c->joblog = arg; return 0;
@@ -415,6 +430,19 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, boo
 	case OPT_TIMEOUT:
 		if (config_duration(arg, &c->timeout) < 0 || c->timeout <= 0)
 			break;
+		return 0;
+	case OPT_START_TIMEOUT:
+	case OPT_STOP_TIMEOUT:
+		if (strcmp(arg, "none") == 0)
+			d = 0;
+		else if (config_duration(arg, &d) < 0 || d <= 0)
+			break;
+		*(opt == OPT_START_TIMEOUT ? &c->start_timeout : &c->stop_timeout) = d;
+		return 0;
+	case OPT_READY:
+		if (strchr(arg, '\n'))
+			break;
+		c->ready_line = arg;
 		return 0;
 	case OPT_KILL_GRACE:
 		if (config_duration(arg, &d) < 0)

@@ -27,6 +27,9 @@ struct config {
 	unsigned retries;
 	int64_t timeout;    /* ns per task; 0: none */
 	int64_t kill_grace; /* ns between SIGTERM and SIGKILL */
+	int64_t start_timeout; /* ns a worker may take to be ready; 0: no bound */
+	const char *ready_line; /* --ready: the line a worker writes when ready */
+	int64_t stop_timeout;  /* ns a stopping run waits for tasks; 0: no bound */
 	uint64_t max_tasks; /* 0: unlimited */
 	int nice;           /* added to the workers' niceness */
 	const char *cpus;   /* CPU list for the workers, validated */
@@ -37,6 +40,9 @@ struct config {
 	bool halt_percent;
 	const char *joblog;
 	bool resume, resume_failed;
+
+	bool no_hints;         /* --no-hints: no advice about workers */
+	bool keep_buffering;   /* --no-unbuffered-env: leave PYTHONUNBUFFERED alone */
 
 	bool progress;
 	uint64_t total; /* 0: unknown */

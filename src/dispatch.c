@@ -45,6 +45,8 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 	struct task *t = &p->ts.t[slot];
 	if (w->fifo_len == 0)
 		w->head_since = p->now;
+	if (!w->first_given)
+		w->first_given = p->now;
 	if (worker_push(w, slot) < 0)
 		log_die(EXIT_FATAL, "out of memory");
 	encode_task(p, w, t);
@@ -58,12 +60,15 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
  * batch instead of one task per answer read. */
 static bool can_take(const struct pool *p, const struct worker *w, bool topping_up)
 {
-	unsigned low = p->depth - p->depth / 4;
-	if (!worker_takes_tasks(w) || w->fifo_len >= p->depth || w->out.len >= WORKER_PENDING)
+	unsigned depth = p->depth > w->min_depth ? p->depth : w->min_depth;
+	unsigned low = depth - depth / 4;
+	if (!worker_takes_tasks(w) || w->fifo_len >= depth || w->out.len >= WORKER_PENDING)
 		return false;
+	if (p->c->ready_line && !w->ready)
+		return false; /* it said it would say when */
 	if (p->c->max_tasks && w->assigned >= p->c->max_tasks)
 		return false;
-	return topping_up || w->fifo_len == 0 || w->fifo_len < low || p->depth <= 2;
+	return topping_up || w->fifo_len == 0 || w->fifo_len < low || depth <= 2;
 }
 
 void dispatch_flush(struct pool *p, struct worker *w)
@@ -82,6 +87,8 @@ void dispatch_flush(struct pool *p, struct worker *w)
 	w->want_write = r == 0;
 	if (w->to_watch >= 0)
 		loop_set(p->loop, w->to_watch, w->want_write ? POLLOUT : 0);
+	if (r == 1)
+		life_close_if_pending(p, w);
 }
 
 /* Queue to workers: each task to the worker with the least in flight. */
@@ -108,6 +115,18 @@ void dispatch(struct pool *p)
 	}
 }
 
+/* Tasks the workers still starting under --ready will take once ready: a
+ * slow start is capacity on its way, not a reason to start more. */
+static uint32_t coming_capacity(const struct pool *p)
+{
+	uint32_t n = 0;
+	if (!p->c->ready_line)
+		return 0;
+	for (unsigned i = 0; i < p->nw; i++)
+		n += !p->w[i]->ready && p->w[i]->state == WORKER_RUNNING;
+	return n * p->depth;
+}
+
 /* Start workers while tasks wait that no worker can take, and keep --min
  * warm while input may still bring work. Workers still exiting count
  * against --jobs: it caps the processes alive at once. */
@@ -117,7 +136,8 @@ void dispatch_scale(struct pool *p)
 		return;
 	bool work_may_come = !p->in_done || p->ts.qlen > 0;
 	while (p->nw < p->c->jobs && !p->stop) {
-		bool want = p->ts.qlen > 0 || (work_may_come && p->running < p->c->min);
+		bool want = p->ts.qlen > coming_capacity(p) ||
+			    (work_may_come && p->running < p->c->min);
 		if (!want || !life_start(p))
 			return;
 		dispatch(p);

@@ -1,7 +1,14 @@
 /* fault: why a worker's tasks failed and where they go next. The task a
  * gone worker was on counts an attempt; those queued behind it go back to
- * the front of the queue untouched. And the crash-loop rule: a COMMAND whose
- * workers keep dying before answering anything is given up on. */
+ * the front of the queue untouched; a worker that never became ready fails
+ * none of its tasks (they go back whole).
+ *
+ * And the crash-loop rule, for a COMMAND that cannot work at all: CRASH_LOOP
+ * workers in a row that died before they were ready (never read their stdin
+ * nor answered), or that died at all while no worker of COMMAND has ever
+ * answered, make procpool give up. Once COMMAND has shown it can answer, a
+ * worker that dies on a task is that task's failure: any number of poison
+ * inputs fail only themselves. */
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -21,16 +28,27 @@ void fault_protocol(struct pool *p, struct worker *w, const char *what)
 	life_kill(p, w, SIGTERM);
 }
 
-static void requeue_held(struct pool *p, struct worker *w, const char *outcome, const char *cause)
+/* The tasks w held from position first on go back to the front of the
+ * queue, in order (or are not run, when stopping). */
+static void requeue_from(struct pool *p, struct worker *w, uint32_t first)
 {
-	uint32_t n = w->fifo_len;
-	for (uint32_t i = n; i-- > 1;) {
+	for (uint32_t i = w->fifo_len; i-- > first;) {
 		uint32_t slot = w->fifo[(w->fifo_head + i) % w->fifo_cap];
 		if (p->stop)
 			outcome_not_run(p, slot);
 		else
 			tasks_enqueue_front(&p->ts, slot);
 	}
+	w->fifo_len = first;
+}
+
+static void requeue_held(struct pool *p, struct worker *w, const char *outcome, const char *cause)
+{
+	if (!w->ready) {
+		requeue_from(p, w, 0); /* it never started: no task is at fault */
+		return;
+	}
+	requeue_from(p, w, 1);
 	uint32_t slot = worker_head(w);
 	w->fifo_len = 0;
 	struct task *t = &p->ts.t[slot];
@@ -84,13 +102,17 @@ void fault_settle_held(struct pool *p, struct worker *w)
 
 void fault_note_exit(struct pool *p, struct worker *w, bool unexpected)
 {
-	if (!unexpected || w->answered > 0)
+	bool start_failed = !w->ready && (unexpected || w->fault == FAULT_START);
+	if (!start_failed && (!unexpected || p->answered_ever))
 		return;
 	p->crash_streak++;
 	if (p->crash_streak < CRASH_LOOP || p->r.fatal)
 		return;
-	char how[64];
-	worker_describe_exit(w, how, sizeof how);
+	char how[96];
+	if (w->fault == FAULT_START)
+		snprintf(how, sizeof how, "not ready after --start-timeout");
+	else
+		worker_describe_exit(w, how, sizeof how);
 	log_warn("'%s' keeps dying before answering (%u workers in a row, the last %s); giving up",
 		 p->c->argv[0], p->crash_streak, how);
 	int st = WIFEXITED(w->wstatus) ? WEXITSTATUS(w->wstatus) : 0;

@@ -1,7 +1,14 @@
 /* lifecycle: a worker's life as the pool sees it: started (with its watches
- * in the loop), running, closing (stdin closed by us), killing (signalled by
- * us), and gone once its stdout hit EOF and its status was collected. One
- * function per event, and the deadlines each state carries. */
+ * in the loop), ready (it answered, read its stdin, or wrote the --ready
+ * line), closing (stdin closed by us: it will get no more tasks), killing
+ * (signalled by us), and gone once its stdout hit EOF and its status was
+ * collected. One function per event, and the deadlines each state carries.
+ *
+ * Until a worker is ready its tasks are not timed by --timeout: start-up
+ * (a model that loads for 20 s) is not task time. --start-timeout bounds it
+ * instead, counted from its first task (from its start with --ready, which
+ * sends nothing before the ready line). A worker that is not ready keeps its
+ * stdin open until it reads, so that whether it read can still be told. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +25,8 @@
 #define ORPHAN_PIPE_NS NS_PER_SEC       /* reaped, but a grandchild holds its stdout */
 #define EOF_GRACE_NS (250 * NS_PER_MS)  /* stdout closed, yet not reaped */
 #define LINGER_NOTE_NS (5 * NS_PER_SEC) /* stdin closed, yet not exited */
+#define READ_CHECK_NS (20 * NS_PER_MS)  /* how often to see if a starting worker reads */
+#define CLOSE_CHECK_NS (2 * NS_PER_MS)  /* the same, while its stdin waits to close */
 
 static void on_readable(void *ctx, int fd, short revents);
 static void on_writable(void *ctx, int fd, short revents);
@@ -70,6 +79,7 @@ struct worker *life_start(struct pool *p)
 		return NULL;
 	}
 	w->owner = p;
+	silence_reset(w);
 	w->from_watch = loop_add(p->loop, w->from_fd, POLLIN, on_readable, w);
 	w->to_watch = loop_add(p->loop, w->to_fd, 0, on_writable, w);
 	if (w->from_watch < 0 || w->to_watch < 0)
@@ -107,12 +117,51 @@ void life_kill(struct pool *p, struct worker *w, int sig)
 	w->kill_at = sig == SIGKILL ? -1 : p->now + p->c->kill_grace;
 }
 
-void life_close_all(struct pool *p)
+void life_ready(struct pool *p, struct worker *w, const char *how)
 {
-	p->closing_all = true;
-	for (unsigned i = 0; i < p->nw; i++)
-		if (p->w[i]->state == WORKER_RUNNING)
-			life_retire(p, p->w[i]);
+	if (w->ready)
+		return;
+	w->ready = true;
+	w->ready_at = p->now;
+	if (w->fifo_len)
+		w->head_since = p->now; /* its task's time starts now */
+	hist_add(&p->st->startup, (uint64_t)(p->now - w->started_at));
+	char dur[32];
+	format_duration(dur, sizeof dur, p->now - w->started_at);
+	log_event("worker %d ready after %s (%s)", (int)w->pid, dur, how);
+	life_close_if_pending(p, w);
+}
+
+/* Whether a starting worker has been seen to read its stdin. */
+static bool seen_reading(struct pool *p, struct worker *w)
+{
+	if (!w->ready && !p->c->ready_line && worker_has_read(w) == 1)
+		life_ready(p, w, "read its input");
+	return w->ready;
+}
+
+void life_close_if_pending(struct pool *p, struct worker *w)
+{
+	if (!w->close_pending || w->state != WORKER_RUNNING || w->out.len)
+		return;
+	if (w->fifo_len && !seen_reading(p, w))
+		return; /* until it reads, its open stdin tells us whether it does */
+	life_retire(p, w);
+}
+
+/* Input has ended and no task waits: close every worker's stdin once its
+ * tasks are written, so that a worker that buffers its output flushes it,
+ * and each exits when done. A task requeued later goes to a new worker. */
+void life_close_inputs(struct pool *p)
+{
+	for (unsigned i = 0; i < p->nw; i++) {
+		struct worker *w = p->w[i];
+		if (w->state != WORKER_RUNNING || w->close_pending)
+			continue;
+		w->close_pending = true;
+		w->check_at = p->now + CLOSE_CHECK_NS;
+		life_close_if_pending(p, w);
+	}
 }
 
 /* w's stdout is closed and its status collected: account and forget it. */
@@ -191,6 +240,7 @@ void life_reap(struct pool *p)
 			struct worker *w = p->w[i];
 			if (w->pid != pid)
 				continue;
+			seen_reading(p, w); /* its stdin still says whether it read */
 			w->reaped = true;
 			w->wstatus = status;
 			w->reaped_at = p->now;
@@ -212,16 +262,53 @@ static void idle_timer(struct pool *p, struct worker *w)
 	}
 }
 
+/* The moment a starting worker has taken too long, or -1. */
+static int64_t start_deadline(const struct pool *p, const struct worker *w)
+{
+	if (w->ready || !p->c->start_timeout || w->state == WORKER_KILLING)
+		return -1;
+	int64_t from = p->c->ready_line ? w->started_at : w->first_given;
+	return from ? from + p->c->start_timeout : -1;
+}
+
+static void start_timed_out(struct pool *p, struct worker *w)
+{
+	char dur[32];
+	format_duration(dur, sizeof dur, p->c->start_timeout);
+	log_warn("worker %d was not ready after %s (--start-timeout); stopping it", (int)w->pid,
+		 dur);
+	w->fault = FAULT_START;
+	snprintf(w->fault_msg, sizeof w->fault_msg, "worker %d was not ready after %s",
+		 (int)w->pid, dur);
+	w->discard = true;
+	life_kill(p, w, SIGTERM);
+}
+
+/* The last moment w was busy: closing it counts from its last answer. */
+static int64_t closed_since(const struct worker *w)
+{
+	return w->closed_at > w->idle_since ? w->closed_at : w->idle_since;
+}
+
 /* Act on one worker's due deadlines; return its next one (-1: none). */
 static int64_t worker_timers(struct pool *p, struct worker *w)
 {
 	const struct config *c = p->c;
-	int64_t next = -1, t, hint_at;
+	int64_t next = -1, t;
 #define DUE(when) ((t = (when)) <= p->now || ((next < 0 || t < next) && (next = t, 0)))
-	if (w->state == WORKER_RUNNING && w->fifo_len == 0 && !(w->idle_noted && p->running <= c->min) &&
-	    DUE(w->idle_since + c->idle_timeout))
+	if (!w->ready && w->sent && w->state == WORKER_RUNNING && DUE(w->check_at)) {
+		w->check_at = p->now + (w->close_pending ? CLOSE_CHECK_NS : READ_CHECK_NS);
+		if (seen_reading(p, w))
+			life_close_if_pending(p, w);
+		else
+			(void)DUE(w->check_at);
+	}
+	if ((t = start_deadline(p, w)) >= 0 && DUE(t))
+		start_timed_out(p, w);
+	if (w->state == WORKER_RUNNING && w->fifo_len == 0 && !w->close_pending &&
+	    !(w->idle_noted && p->running <= c->min) && DUE(w->idle_since + c->idle_timeout))
 		idle_timer(p, w);
-	if (c->timeout && w->fifo_len && w->state != WORKER_KILLING &&
+	if (c->timeout && w->ready && w->fifo_len && w->state != WORKER_KILLING &&
 	    DUE(w->head_since + c->timeout)) {
 		/* The task has failed: an answer it might still write is not
 		 * taken, so the outcome doesn't depend on a race. */
@@ -233,16 +320,16 @@ static int64_t worker_timers(struct pool *p, struct worker *w)
 		worker_signal(w, SIGKILL);
 		w->kill_at = -1;
 	}
-	if (hint_due(p, w, &hint_at) && DUE(hint_at))
-		hint_buffering(p, w);
-	if (w->state == WORKER_CLOSING && !w->reaped && !w->lingering_noted &&
-	    DUE(w->closed_at + LINGER_NOTE_NS)) {
+	if ((t = silence_due(p, w)) >= 0 && DUE(t))
+		silence_check(p, w);
+	bool done_closing = w->state == WORKER_CLOSING && !w->reaped && w->fifo_len == 0;
+	if (done_closing && !w->lingering_noted && DUE(closed_since(w) + LINGER_NOTE_NS)) {
 		w->lingering_noted = true;
 		log_warn("worker %d has not exited %llds after its stdin closed%s", (int)w->pid,
 			 (long long)(LINGER_NOTE_NS / NS_PER_SEC),
 			 c->timeout ? "; it is stopped after --timeout" : "");
 	}
-	if (w->state == WORKER_CLOSING && !w->reaped && c->timeout && DUE(w->closed_at + c->timeout))
+	if (done_closing && c->timeout && DUE(closed_since(w) + c->timeout))
 		life_kill(p, w, SIGTERM); /* --timeout bounds the goodbye too */
 	if (w->eof && !w->reaped && w->fifo_len && !w->discard && DUE(w->eof_at + EOF_GRACE_NS)) {
 		/* Not a worker dying (that is reaped at once): one that shut its

@@ -3,8 +3,12 @@
 #include "os.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -86,5 +90,74 @@ void os_grow_pipe(int fd, int size)
 #else
 	(void)fd;
 	(void)size;
+#endif
+}
+
+long os_pipe_unread(int fd)
+{
+#ifdef FIONREAD
+	int n;
+	if (ioctl(fd, FIONREAD, &n) == 0)
+		return n;
+#else
+	(void)fd;
+#endif
+	return -1;
+}
+
+#ifdef __linux__
+/* Whether fd of process pid is the pipe with inode ino. */
+static bool fd_is_pipe(int pid, long fd, unsigned long ino)
+{
+	char path[64], link[64], want[40];
+	snprintf(path, sizeof path, "/proc/%d/fd/%ld", pid, fd);
+	ssize_t n = readlink(path, link, sizeof link - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	snprintf(want, sizeof want, "pipe:[%lu]", ino);
+	return strcmp(link, want) == 0;
+}
+
+static int reads_pipe(int pid, unsigned long ino, int depth)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/syscall", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	long nr = -1;
+	unsigned long fd = 0;
+	int got = fscanf(f, "%ld %lx", &nr, &fd);
+	fclose(f);
+	if (got == 0)
+		return 0; /* "running" */
+	if (got < 2)
+		return -1; /* not ours to read */
+	if ( (nr == SYS_read || nr == SYS_readv) && fd_is_pipe(pid, (long)fd, ino))
+		return 1;
+	if (depth == 0)
+		return 0;
+	/* A wrapper (sh -c, env) waits for the child that does the reading. */
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	int child, r = 0;
+	for (int k = 0; k < 16 && fscanf(f, "%d", &child) == 1 && r != 1; k++)
+		if (reads_pipe(child, ino, depth - 1) == 1)
+			r = 1;
+	fclose(f);
+	return r;
+}
+#endif
+
+int os_reads_pipe(int pid, unsigned long ino)
+{
+#ifdef __linux__
+	return reads_pipe(pid, ino, 3);
+#else
+	(void)pid;
+	(void)ino;
+	return -1;
 #endif
 }

@@ -20,4 +20,14 @@ int os_pin_cpus(const char *list);
  * elsewhere or when refused: a bigger pipe only saves wake-ups. */
 void os_grow_pipe(int fd, int size);
 
+/* Bytes written into a pipe and not yet read, asked at either end (Linux,
+ * the BSDs: FIONREAD); -1 when the system does not say. */
+long os_pipe_unread(int fd);
+
+/* Whether process pid, or a process it started (a shell wrapper's child),
+ * sleeps in read(2) on the pipe whose inode is ino: 1 yes, 0 no (it runs, or
+ * waits for something else), -1 cannot tell (Linux /proc says; elsewhere
+ * always -1). */
+int os_reads_pipe(int pid, unsigned long ino);
+
 #endif

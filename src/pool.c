@@ -107,12 +107,16 @@ static void admit(struct pool *p, const char *rec, size_t len)
 	tasks_enqueue(&p->ts, slot);
 }
 
+bool pool_window_full(const struct pool *p)
+{
+	return !tasks_have_room(&p->ts, p->seq + 1) || p->held >= HOLD_BYTES;
+}
+
 /* Move records from the input buffer into the window while it has room. */
 static void feed(struct pool *p)
 {
 	while (!p->in_done) {
-		if (!tasks_have_room(&p->ts, p->seq + 1) || p->held >= HOLD_BYTES ||
-		    sink_backed_up(p)) {
+		if (pool_window_full(p) || sink_backed_up(p)) {
 			set_input_watch(p, false);
 			return;
 		}
@@ -159,7 +163,7 @@ static void on_signal(void *ctx, int fd, short revents)
 /* Run due timers; return the nearest deadline left (-1: none). */
 static int64_t timers(struct pool *p)
 {
-	int64_t next = life_timers(p);
+	int64_t next = earliest(life_timers(p), stop_timers(p));
 	if (p->c->progress) {
 		unsigned busy = 0;
 		for (unsigned i = 0; i < p->nw; i++)
@@ -176,7 +180,7 @@ static int64_t timers(struct pool *p)
 
 static bool pool_done(struct pool *p)
 {
-	return p->closing_all && p->nw == 0 && sink_done(p);
+	return p->in_done && tasks_live(&p->ts) == 0 && p->nw == 0 && sink_done(p);
 }
 
 static void open_side_files(struct pool *p)
@@ -199,7 +203,7 @@ static void pool_init(struct pool *p, const struct config *c, int in_fd, int out
 	p->st = st;
 	p->now = p->mono0 = now_ns();
 	p->wall0 = wall_ns();
-	p->so = (struct spawn_opts){c->argv, c->nice, c->cpus, c->mem_limit};
+	p->so = (struct spawn_opts){c->argv, c->nice, c->cpus, c->mem_limit, !c->keep_buffering};
 	p->depth = c->depth ? c->depth : 1;
 	p->in_watch = -1;
 	p->loop = loop_new();
@@ -241,8 +245,8 @@ struct pool_result pool_run(const struct config *c, int in_fd, int out_fd, struc
 		feed(&p);
 		dispatch(&p);
 		dispatch_scale(&p);
-		if (p.in_done && tasks_live(&p.ts) == 0 && !p.closing_all)
-			life_close_all(&p);
+		if (p.in_done && p.ts.qlen == 0)
+			life_close_inputs(&p);
 		int64_t flush_at = sink_due(&p);
 		sink_failed(&p); /* then the workers are being stopped and reaped */
 		if (pool_done(&p))

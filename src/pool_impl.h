@@ -10,7 +10,8 @@
  *   fault.c      why a worker's tasks failed; requeueing; the crash-loop rule
  *   stop.c       the stop sequence after a signal, --halt or a fatal error
  *   sink.c       results out to stdout without blocking; back-pressure
- *   hint.c       telling the user what a silent worker is likely doing
+ *   silence.c    a worker that holds tasks and says nothing: buffering, or
+ *                skipping answers; feeding it, flushing it, telling the user
  *
  * Invariants:
  * - Every record read is in exactly one place: a free-standing failure or
@@ -67,7 +68,7 @@ struct pool {
 	struct worker **w;
 	unsigned nw, wcap;
 	unsigned running;
-	bool closing_all;
+	bool answered_ever; /* some worker of COMMAND has answered */
 
 	/* dispatch.c */
 	unsigned depth;
@@ -81,12 +82,13 @@ struct pool {
 	bool out_given_up;    /* stopping, and the reader took nothing for long */
 	struct joblog *jl;
 
-	/* fault.c, hint.c */
+	/* fault.c, silence.c */
 	unsigned crash_streak;
 	bool hinted;
 
 	/* stop.c */
 	enum stop stop;
+	int64_t stop_at; /* a stopping run stops its workers then, or 0 */
 
 	struct progress prog;
 	int sig_watch;
@@ -120,7 +122,9 @@ struct worker *life_start(struct pool *p);
 void life_retire(struct pool *p, struct worker *w);
 void life_kill(struct pool *p, struct worker *w, int sig);
 void life_reap(struct pool *p);
-void life_close_all(struct pool *p);
+void life_ready(struct pool *p, struct worker *w, const char *how);
+void life_close_if_pending(struct pool *p, struct worker *w);
+void life_close_inputs(struct pool *p);
 int64_t life_timers(struct pool *p);
 
 /* fault.c */
@@ -130,12 +134,15 @@ void fault_note_exit(struct pool *p, struct worker *w, bool unexpected);
 
 /* pool.c */
 void pool_input_finished(struct pool *p);
+/* Whether the window takes no more records: tasks, or their bytes. */
+bool pool_window_full(const struct pool *p);
 
 /* stop.c */
 void stop_soon(struct pool *p);
 void stop_now(struct pool *p);
 void stop_check_halt(struct pool *p);
 void stop_on_signal(struct pool *p, int sig);
+int64_t stop_timers(struct pool *p);
 
 /* sink.c */
 void sink_init(struct pool *p, int out_fd);
@@ -152,8 +159,9 @@ static inline int64_t earliest(int64_t a, int64_t b)
 	return a < 0 || (b >= 0 && b < a) ? b : a;
 }
 
-/* hint.c */
-bool hint_due(const struct pool *p, const struct worker *w, int64_t *at);
-void hint_buffering(struct pool *p, struct worker *w);
+/* silence.c */
+int64_t silence_due(const struct pool *p, const struct worker *w);
+void silence_check(struct pool *p, struct worker *w);
+void silence_reset(struct worker *w);
 
 #endif

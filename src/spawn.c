@@ -43,6 +43,11 @@ static void child(const struct spawn_opts *o, int in, int out, int errfd)
 		if (setrlimit(RLIMIT_AS, &rl) < 0)
 			goto fail;
 	}
+	/* Python buffers stdout in a pipe, and forgetting -u is the first
+	 * mistake a Python worker makes. (procpool is single-threaded, so
+	 * setenv after fork is safe.) */
+	if (o->unbuffered_env)
+		setenv("PYTHONUNBUFFERED", "1", 0);
 	e.step = SPAWN_EXEC;
 	execvp(o->argv[0], o->argv);
 fail:

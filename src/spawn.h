@@ -3,6 +3,7 @@
 #ifndef PROCPOOL_SPAWN_H
 #define PROCPOOL_SPAWN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -11,6 +12,7 @@ struct spawn_opts {
 	int nice;           /* added niceness, 0: unchanged */
 	const char *cpus;   /* CPU list, NULL: unchanged */
 	uint64_t mem_limit; /* RLIMIT_AS bytes, 0: unchanged */
+	bool unbuffered_env; /* PYTHONUNBUFFERED=1 unless the environment sets it */
 };
 
 /* Which step of starting a worker failed in the child. */

@@ -52,7 +52,7 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 		"  latency   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n"
 		"  queued    p50 %s  p99 %s\n"
 		"  workers   %llu started, %llu retired, %llu crashed, peak %u, %u alive now\n"
-		"  start-up  median %s (spawn to first answer)\n",
+		"  start-up  median %s (spawn to ready)\n",
 		final ? "statistics" : "statistics so far", (unsigned long long)s->ok,
 		(unsigned long long)s->failed, (unsigned long long)s->retried,
 		(unsigned long long)s->skipped, (unsigned long long)s->not_run,

@@ -1,16 +1,27 @@
 /* stop: ending a run early. A first SIGINT/SIGTERM/SIGHUP, --halt soon or
- * a joblog error stops taking tasks and lets those in flight finish; a
- * second signal, --halt now or a fatal error stops the workers at once. */
+ * a joblog error stops taking tasks: input is no longer read, what waits in
+ * the queue is not run, every worker's stdin is closed (as at the end of
+ * input), and the tasks in flight get --stop-timeout to finish. Then, or on
+ * a second signal, --halt now or a fatal error, the workers are stopped:
+ * SIGTERM, and SIGKILL after --kill-grace. Tasks that did not finish are
+ * counted as not run and get no joblog row, so --resume runs them again.
+ * So procpool is gone within --stop-timeout + --kill-grace of the first
+ * signal (plus --kill-grace for a reader of stdout that takes nothing). */
 #include <signal.h>
+#include <stdio.h>
 
 #include "log.h"
 #include "pool_impl.h"
+#include "util.h"
 
 /* Take no new tasks: stop reading, and drop what waits in the queue. */
 void stop_soon(struct pool *p)
 {
-	if (p->stop < STOP_SOON)
+	if (p->stop < STOP_SOON) {
 		p->stop = STOP_SOON;
+		if (p->c->stop_timeout)
+			p->stop_at = p->now + p->c->stop_timeout;
+	}
 	pool_input_finished(p);
 	uint32_t slot;
 	while ((slot = tasks_dequeue(&p->ts)) != TASK_NONE)
@@ -53,4 +64,25 @@ void stop_on_signal(struct pool *p, int sig)
 		p->r.signal = sig;
 		stop_soon(p);
 	}
+}
+
+/* The stop's deadline for the tasks in flight: when it passes, stop the
+ * workers. Returns the deadline, or -1. */
+int64_t stop_timers(struct pool *p)
+{
+	if (p->stop != STOP_SOON || !p->stop_at)
+		return -1;
+	if (p->now < p->stop_at)
+		return p->stop_at;
+	unsigned busy = 0;
+	for (unsigned i = 0; i < p->nw; i++)
+		busy += p->w[i]->state != WORKER_KILLING;
+	if (busy) {
+		char dur[32];
+		format_duration(dur, sizeof dur, p->c->stop_timeout);
+		log_warn("stopping %u worker%s still busy %s after the stop began (--stop-timeout)",
+			 busy, busy == 1 ? "" : "s", dur);
+	}
+	stop_now(p);
+	return -1;
 }

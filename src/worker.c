@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "os.h"
 #include "util.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -23,6 +25,9 @@ int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, stru
 		return -1;
 	w->state = WORKER_RUNNING;
 	w->started_at = w->idle_since = w->head_since = now;
+	struct stat st;
+	if (fstat(w->to_fd, &st) == 0)
+		w->stdin_ino = (unsigned long)st.st_ino;
 	return 0;
 }
 
@@ -75,6 +80,7 @@ int worker_flush(struct worker *w)
 			return errno == EAGAIN ? 0 : -1;
 		}
 		buf_consume(&w->out, (size_t)n);
+		w->sent += (uint64_t)n;
 	}
 	return 1;
 }
@@ -93,6 +99,26 @@ void worker_close_input(struct worker *w)
 {
 	close_fd(&w->to_fd);
 	buf_trim(&w->out, 0);
+}
+
+int worker_has_read(const struct worker *w)
+{
+	if (w->sent == 0)
+		return 0;
+	if (w->to_fd < 0)
+		return -1;
+	long unread = os_pipe_unread(w->to_fd);
+	return unread < 0 ? -1 : (uint64_t)unread < w->sent;
+}
+
+int worker_waits_for_input(const struct worker *w)
+{
+	if (w->to_fd < 0 || w->out.len || w->reaped)
+		return 0;
+	long unread = os_pipe_unread(w->to_fd);
+	if (unread > 0)
+		return 0; /* it has not read what it has */
+	return os_reads_pipe(w->pid, w->stdin_ino);
 }
 
 void worker_signal(struct worker *w, int sig)

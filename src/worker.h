@@ -22,7 +22,7 @@ enum worker_state {
 };
 
 /* Why procpool stopped a worker; decides how its head task is reported. */
-enum worker_fault { FAULT_NONE, FAULT_TIMEOUT, FAULT_PROTOCOL };
+enum worker_fault { FAULT_NONE, FAULT_TIMEOUT, FAULT_PROTOCOL, FAULT_START };
 
 struct worker {
 	pid_t pid;
@@ -35,6 +35,19 @@ struct worker {
 	uint32_t *fifo;     /* task slots in flight, oldest first */
 	uint32_t fifo_cap, fifo_head, fifo_len;
 	int64_t started_at;
+	bool ready;         /* answered, read its stdin, or wrote the --ready line */
+	int64_t ready_at;
+	int64_t first_given; /* when it was first given a task, or 0 */
+	int64_t check_at;   /* next look at whether a starting worker reads */
+	uint64_t sent;      /* bytes written into its stdin */
+	unsigned long stdin_ino; /* its stdin pipe, to see who reads it */
+	bool close_pending; /* close its stdin once the queued bytes are out */
+	int64_t latency_sum; /* of its answers, for its mean */
+	/* silence.c */
+	int64_t quiet_at;      /* next look at its silence, 0: from head_since */
+	int64_t quiet_wait;    /* the interval between looks */
+	int64_t starved_since; /* waiting for input without answering, since */
+	unsigned min_depth;    /* depth it is fed at least: it buffers its output */
 	int64_t head_since; /* when the oldest task in flight became the oldest */
 	int64_t idle_since; /* when the fifo last became empty */
 	int64_t kill_at;    /* SIGKILL deadline while KILLING, else 0 */
@@ -61,7 +74,7 @@ void worker_free(struct worker *w);
 static inline bool worker_is_gone(const struct worker *w) { return w->eof && w->reaped; }
 static inline bool worker_takes_tasks(const struct worker *w)
 {
-	return w->state == WORKER_RUNNING && w->to_fd >= 0 && w->from_fd >= 0;
+	return w->state == WORKER_RUNNING && w->to_fd >= 0 && w->from_fd >= 0 && !w->close_pending;
 }
 
 /* The in-flight FIFO. push: 0 or -1 (out of memory). */
@@ -77,6 +90,12 @@ int worker_flush(struct worker *w);
 ssize_t worker_read(struct worker *w);
 /* Close the worker's stdin so a protocol-following worker exits. */
 void worker_close_input(struct worker *w);
+/* Whether it has read any of the bytes written to its stdin: 1 yes, 0 no,
+ * -1 cannot tell (its stdin is closed, or the system does not say). */
+int worker_has_read(const struct worker *w);
+/* Whether it (or a child of a wrapper) waits in read(2) on its stdin, now
+ * that it has read everything written: 1 yes, 0 no, -1 cannot tell. */
+int worker_waits_for_input(const struct worker *w);
 /* Signal the worker's process group. */
 void worker_signal(struct worker *w, int sig);
 /* Describe how it ended ("exited with status 3", "killed by signal

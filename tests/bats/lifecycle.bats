@@ -4,7 +4,7 @@
 
 load '../helper'
 
-VLOG_LINE='^procpool: [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} worker [0-9]+ (started \([0-9]+ alive\)|retired after idle \([0-9]+ alive\)|kept alive at min [0-9]+|exited with status [0-9]+|killed by signal SIG[A-Z0-9]+)$'
+VLOG_LINE='^procpool: [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} worker [0-9]+ (started \([0-9]+ alive\)|retired after idle \([0-9]+ alive\)|kept alive at min [0-9]+|exited with status [0-9]+|killed by signal SIG[A-Z0-9]+|ready after [0-9.]+(us|ms|s) \((answered|read its input|wrote output|wrote the --ready line)\))$'
 
 @test "empty input: no output, exit 0" {
 	ppio /dev/null -- "$WORKERS_BIN/upper"

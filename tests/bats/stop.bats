@@ -56,3 +56,69 @@ status_file_written() {
 	assert_equal "$(wc -l <"$T/out")" 3000000
 	assert_equal "$(sed -n '3000000p' "$T/out")" x3000000
 }
+
+# HUNG_WORKER: reads one task, then neither answers nor heeds SIGTERM.
+HUNG_WORKER='trap "" TERM; read -r _; while :; do sleep 1; done'
+
+@test "timeout 3 with a hung worker: gone within 3s + --stop-timeout + --kill-grace" {
+	mkfifo "$T/fifo"
+	local start=$SECONDS st=0 w
+	exec {w}<>"$T/fifo" # input that never ends (read-write: no wait for a reader)
+	echo task >&"$w"
+	timeout --preserve-status 3 "$PROCPOOL" -j1 -- sh -c "$HUNG_WORKER" <"$T/fifo" >"$T/out" 2>"$T/err" || st=$?
+	local took=$((SECONDS - start))
+	exec {w}>&-
+	assert_equal "$st" 143
+	# 3s, then the default --stop-timeout 10s and --kill-grace 2s.
+	((took >= 13 && took <= 20)) || fail "procpool took ${took}s to stop"
+	sed -E 's/worker [0-9]+/worker PID/' "$T/err" >"$T/err.norm"
+	assert_file_content "$T/err.norm" '%s\n' \
+		"procpool: stopping 1 worker still busy 10s after the stop began (--stop-timeout)" \
+		"procpool: 1 tasks read but not run"
+}
+
+@test "SIGTERM: tasks that finish within --stop-timeout are written; the rest are not run, with no joblog row" {
+	# Four workers each hold one task: two finish within --stop-timeout,
+	# two never do.
+	printf 'fast1\nhang1\nfast2\nhang2\n' >"$T/in"
+	mkfifo "$T/fifo"
+	local w
+	pp_bg "$T/fifo" -j4 --depth 1 --stop-timeout 2s --kill-grace 1s --joblog "$T/log" -- \
+		python3 -u -c '
+import sys, time
+for line in sys.stdin:
+    time.sleep(1 if line.startswith("fast") else 300)
+    print(line.strip(), flush=True)'
+	exec {w}>"$T/fifo"
+	cat "$T/in" >&"$w"
+	wait_for 20 has_children_at_least "$PP_PID" 4
+	kill -TERM "$PP_PID"
+	pp_wait
+	exec {w}>&-
+	assert_status 143
+	assert_same_multiset <(printf 'fast1\nfast2\n') "$T/out"
+	run sh -c "awk -F'\t' 'NR > 1 {print \$1}' '$T/log' | sort -n"
+	assert_output "$(printf '1\n3')"
+	tail -1 "$T/err" | grep -qxF "procpool: 2 tasks read but not run" || fail "$(cat "$T/err")"
+}
+
+@test "a second signal stops the workers at once" {
+	mkfifo "$T/fifo"
+	local w
+	pp_bg "$T/fifo" -j1 --stop-timeout none -- sh -c "$HUNG_WORKER"
+	exec {w}>"$T/fifo"
+	echo task >&"$w"
+	wait_for 20 has_children_at_least "$PP_PID" 1
+	kill -TERM "$PP_PID"
+	sleep 1
+	pid_is_gone_or_zombie "$PP_PID" && fail "--stop-timeout none did not wait"
+	kill -INT "$PP_PID"
+	pp_wait
+	exec {w}>&-
+	assert_status 143
+}
+
+# has_children_at_least PID N: PID has N child processes or more.
+has_children_at_least() {
+	(($(ps -o pid= --ppid "$1" | wc -l) >= $2))
+}

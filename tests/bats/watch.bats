@@ -152,7 +152,7 @@ for line in sys.stdin:
 	assert_line --index 3 --regexp '^  latency   p50 [0-9.]+[mun]?s  p90 [0-9.]+[mun]?s  p99 [0-9.]+[mun]?s  p99.9 [0-9.]+[mun]?s  max [0-9.]+[mun]?s$'
 	assert_line --index 4 --regexp '^  queued    p50 [0-9.]+[mun]?s  p99 [0-9.]+[mun]?s$'
 	assert_line --index 5 "  workers   1 started, 0 retired, 0 crashed, peak 1, 0 alive now"
-	assert_line --index 6 --regexp '^  start-up  median [0-9.]+[mun]?s \(spawn to first answer\)$'
+	assert_line --index 6 --regexp '^  start-up  median [0-9.]+[mun]?s \(spawn to ready\)$'
 	assert_line --index 7 --regexp '^  cpu       [0-9]+\.[0-9]{2}s user, [0-9]+\.[0-9]{2}s system \(workers\)$'
 	assert_line --index 8 --regexp '^  procpool  [0-9]+\.[0-9]{2}s user, [0-9]+\.[0-9]{2}s system, [0-9]+\.[0-9] MiB peak RSS$'
 }
