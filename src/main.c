@@ -109,6 +109,36 @@ static uint64_t count_total(const struct config *c, const int *fds, unsigned n)
 	return total;
 }
 
+/* --stats-json FILE, opened at start as the joblog is, so that a path that
+ * cannot be written stops the run before any task; emptied only when the
+ * statistics are written, so the last run's stay until then. -1: none. */
+static int open_stats_json(const struct config *c)
+{
+	if (!c->stats_json)
+		return -1;
+	int fd = open(c->stats_json, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		warn_file("write", c->stats_json);
+		exit(EXIT_FATAL);
+	}
+	return fd;
+}
+
+/* The statistics into the --stats-json file; a failure is fatal (124). */
+static void write_stats_json(const struct config *c, const struct stats *st, int fd,
+			     struct pool_result *r)
+{
+	struct stat sb;
+	bool emptied = fstat(fd, &sb) == 0 && (!S_ISREG(sb.st_mode) || ftruncate(fd, 0) == 0);
+	if (emptied && stats_write_json(st, fd) == 0)
+		return;
+	warn_file("write", c->stats_json);
+	if (!emptied)
+		close(fd);
+	if (!r->fatal)
+		r->fatal = EXIT_FATAL;
+}
+
 static uint64_t tv_ns(struct timeval tv)
 {
 	return (uint64_t)tv.tv_sec * NS_PER_SEC + (uint64_t)tv.tv_usec * 1000;
@@ -130,7 +160,8 @@ static void usage_at_end(struct stats *st)
 	}
 }
 
-static void report_end(const struct config *c, struct stats *st, const struct pool_result *r)
+static void report_end(const struct config *c, struct stats *st, int json_fd,
+		       struct pool_result *r)
 {
 	if (st->not_run && !r->broken_pipe)
 		log_warn("%llu tasks read but not run", (unsigned long long)st->not_run);
@@ -138,8 +169,8 @@ static void report_end(const struct config *c, struct stats *st, const struct po
 	usage_at_end(st);
 	if (c->stats)
 		stats_print(st, 2, 0, true);
-	if (c->stats_json && stats_write_json(st, c->stats_json) < 0)
-		warn_file("write", c->stats_json);
+	if (json_fd >= 0)
+		write_stats_json(c, st, json_fd, r);
 }
 
 /* Started with fd 0, 1 or 2 closed, the first pipe would take its number and
@@ -158,10 +189,11 @@ static void open_std_fds(void)
 /* The run itself, from the opened input to its exit status. */
 static int run(const struct config *c, const int *in_fds, unsigned n_in)
 {
+	int json_fd = open_stats_json(c);
 	struct stats st;
 	stats_init(&st, now_ns(), count_total(c, in_fds, n_in));
 	struct pool_result r = pool_run(c, in_fds, n_in, 1, &st);
-	report_end(c, &st, &r);
+	report_end(c, &st, json_fd, &r);
 	if (r.broken_pipe) {
 		/* Die of SIGPIPE as a reader that left expects. */
 		sig_default(SIGPIPE);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Where tasks come from and what procpool checks before the first one runs:
-# several -a files read in turn ("-" is stdin), files that cannot be read.
+# several -a files read in turn ("-" is stdin), files that cannot be read,
+# and the --stats-json file.
 
 load '../helper'
 
@@ -106,4 +107,31 @@ Try 'procpool --help' for more information."
 	assert_output "procpool --bench: 3 tasks, 1 run each; median (min-max)"
 	run grep -c ' identical$' "$T/out"
 	assert_output 1
+}
+
+# ---- --stats-json ---------------------------------------------------------
+
+@test "--stats-json: failing to write at the end exits 124" {
+	printf 'a\n' >"$T/in"
+	ppio "$T/in" --stats-json /dev/full -- "$WORKERS_BIN/upper"
+	assert_status 124
+	assert_file_content "$T/out" 'A\n'
+	assert_file_content "$T/err" "procpool: cannot write '/dev/full': No space left on device\\n"
+}
+
+@test "--stats-json: the last run's file stays until the new one is written, which replaces it whole" {
+	# A longer old file: the new JSON must not leave its tail behind.
+	head -c 20000 /dev/zero | tr '\0' x >"$T/s.json"
+	mkfifo "$T/fifo"
+	pp_bg "$T/fifo" --stats-json "$T/s.json" -- "$WORKERS_BIN/upper"
+	exec 4>"$T/fifo"
+	printf 'a\n' >&4
+	wait_for 30 grep -q A "$T/out"
+	run wc -c <"$T/s.json"
+	assert_output 20000
+	exec 4>&-
+	pp_wait
+	assert_status 0
+	run jq -c '.tasks' "$T/s.json"
+	assert_output '{"read":1,"ok":1,"failed":0,"retried":0,"skipped":0,"not_run":0}'
 }
