@@ -33,6 +33,35 @@ static int exit_status(const struct pool_result *r, const struct stats *st)
 	return 0;
 }
 
+/* fds procpool keeps besides its workers' (stdio, the signal pipe, the
+ * joblog, --stats-json, --bench's temporary files, fds it inherited), and
+ * a worker's: 2 while it lives, 4 more while it starts. */
+#define FDS_OWN 16
+#define FDS_PER_WORKER 2
+#define FDS_STARTING 4
+
+/* A low ulimit -n would cap the pool without a word: raise the soft limit
+ * as far as -j needs (workers get theirs back, see os.h), and if the hard
+ * limit stops short, say so and keep -j to what fits. */
+static void fit_fd_limit(struct config *c)
+{
+	unsigned jobs = c->jobs;
+	for (unsigned i = 0; c->bench && i < c->nbench_jobs; i++)
+		if (c->bench_jobs[i] > jobs)
+			jobs = c->bench_jobs[i];
+	uint64_t own = FDS_OWN + c->narg_files + FDS_STARTING;
+	uint64_t have = os_raise_nofile(own + (uint64_t)FDS_PER_WORKER * jobs);
+	if (have >= own + (uint64_t)FDS_PER_WORKER * jobs)
+		return;
+	uint64_t fit = have > own + FDS_PER_WORKER ? (have - own) / FDS_PER_WORKER : 1;
+	log_warn("ulimit -n %llu allows about %llu workers; -j %u cannot be reached",
+		 (unsigned long long)have, (unsigned long long)fit, jobs);
+	if (c->jobs > fit)
+		c->jobs = (unsigned)fit;
+	if (c->min > c->jobs)
+		c->min = c->jobs;
+}
+
 /* "cannot VERB 'FILE': why", the name escaped, errno the why. */
 static void warn_file(const char *verb, const char *path)
 {
@@ -234,6 +263,7 @@ int main(int argc, char **argv)
 	open_std_fds();
 	if (parse(&c, argc, argv, &status)) {
 		log_verbose = c.verbose;
+		fit_fd_limit(&c);
 		unsigned n_in;
 		int *in_fds = open_inputs(&c, &n_in);
 		status = c.bench ? bench_run(&c, in_fds, n_in) : run(&c, in_fds, n_in);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Where tasks come from and what procpool checks before the first one runs:
 # several -a files read in turn ("-" is stdin), files that cannot be read,
-# and the --stats-json file.
+# the --stats-json file, and a low ulimit -n.
 
 load '../helper'
 
@@ -134,4 +134,40 @@ Try 'procpool --help' for more information."
 	assert_status 0
 	run jq -c '.tasks' "$T/s.json"
 	assert_output '{"read":1,"ok":1,"failed":0,"retried":0,"skipped":0,"not_run":0}'
+}
+
+# ---- ulimit -n ------------------------------------------------------------
+
+@test "ulimit -Sn 128, -j 200: the soft limit is raised for procpool, 200 workers start, each with 128" {
+	# Each worker holds its task until it reads a line from the FIFO gate,
+	# so all 200 tasks wait on workers until all 200 have started.
+	mkfifo "$T/gate"
+	seq 200 >"$T/in"
+	bash -c 'ulimit -Sn 128 && exec "$@"' _ "$PROCPOOL" -v -j 200 --depth 1 -- \
+		sh -c 'while IFS= read -r l; do read -r _ <"$0"; ulimit -Sn; done' "$T/gate" \
+		<"$T/in" >"$T/out" 2>"$T/err" 3>&- &
+	PP_PID=$!
+	BG_PIDS+=("$PP_PID")
+	wait_for 60 vlog_count_at_least 200 'started \([0-9]+ alive\)'
+	exec 5>"$T/gate"
+	seq 200 >&5
+	pp_wait
+	exec 5>&-
+	assert_status 0
+	assert_vlog_count 200 'started \([0-9]+ alive\)'
+	run sort -u "$T/out"
+	assert_output 128
+	run grep -vE ' worker [0-9]+ ' "$T/err"
+	assert_output ""
+}
+
+@test "ulimit -n 128 (hard too), -j 200: one message, the run goes on with the workers that fit" {
+	seq 300 >"$T/in"
+	run --separate-stderr bash -c 'ulimit -n 128 && exec "$@"' _ "$PROCPOOL" -k -j 200 --depth 1 \
+		--stats-json "$T/s.json" -- "$WORKERS_BIN/sleepy" 0.01 <"$T/in"
+	assert_success
+	assert_equal "$stderr" "procpool: ulimit -n 128 allows about 54 workers; -j 200 cannot be reached"
+	assert_output "$(seq 300)"
+	run jq '.workers.peak <= 54 and .workers.peak >= 2' "$T/s.json"
+	assert_output true
 }
