@@ -54,7 +54,7 @@ set -l opt -c procpool -n "__fish_procpool_no_command $__procpool_with_value"
 set -l durations '250ms 500ms 1s 2s 5s 10s 30s 1m 5m 10m 1h'
 
 # Input and output
-complete $opt -s a -l arg-file -rF -d 'Read tasks from FILE instead of stdin'
+complete $opt -s a -l arg-file -rF -d 'Read tasks from FILE (- is stdin; again for more files)'
 complete $opt -s 0 -l null -d 'Records end with NUL on input and output'
 complete $opt -s b -l base64 -d 'Input lines and results are base64'
 complete $opt -s w -l wire -x -d 'How tasks travel to workers' \

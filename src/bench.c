@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "hist.h"
+#include "input.h"
 #include "log.h"
 #include "pool.h"
 #include "stats.h"
@@ -116,22 +117,22 @@ static void copy_out(int fd, const char *b, size_t n)
 		log_die(EXIT_FATAL, "--bench: cannot copy the input: %s", strerror(errno));
 }
 
-static void copy_input(struct bench *b, int in_fd)
+/* The input, every record ending with its separator (see input.h). */
+static void copy_input(struct bench *b, const int *in_fds, unsigned n_in)
 {
 	char buf[65536];
-	ssize_t n;
-	char last = b->sep;
+	struct input in;
+	input_init(&in, in_fds, n_in, b->sep, 1);
 	b->in = temp_fd();
-	while ((n = read_retry(in_fd, buf, sizeof buf)) > 0) {
+	while (!in.eof) {
+		ssize_t n = input_read(&in, buf, sizeof buf);
+		if (n < 0)
+			log_die(EXIT_FATAL, "cannot read input: %s", strerror(errno));
 		copy_out(b->in, buf, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
 			b->records += buf[i] == b->sep;
-		last = buf[n - 1];
 	}
-	if (n < 0)
-		log_die(EXIT_FATAL, "cannot read input: %s", strerror(errno));
-	if (last != b->sep)
-		b->records++;
+	input_close(&in);
 }
 
 /* The input's first n records: the copy itself when that is all of it,
@@ -220,7 +221,7 @@ static bool run_once(struct bench *b, struct bench_config *bc, int in_fd, int ou
 	struct stats st;
 	stats_init(&st, now_ns(), 0);
 	int64_t cpu0 = children_cpu();
-	struct pool_result pr = pool_run(&c, in_fd, out_fd, &st);
+	struct pool_result pr = pool_run(&c, &in_fd, 1, out_fd, &st);
 	if (pr.fatal)
 		exit(pr.fatal);
 	*r = (struct run){
@@ -585,14 +586,14 @@ static void write_json(const char *path, const struct bench *b)
 		log_warn("cannot write '%s': %s", path, strerror(errno));
 }
 
-int bench_run(const struct config *c, int in_fd)
+int bench_run(const struct config *c, const int *in_fds, unsigned n_in)
 {
 	static struct bench b;
 	refuse_options(c);
 	b.c = c;
 	b.sep = c->base64_io ? '\n' : c->sep;
 	b.ref = -1;
-	copy_input(&b, in_fd);
+	copy_input(&b, in_fds, n_in);
 	plan(&b);
 	for (unsigned i = 0; i < b.n && !b.signal; i++)
 		run_config(&b, &b.bcs[i]);

@@ -8,11 +8,12 @@
 
 #include "config.h"
 
-/* Run the benchmark on the tasks readable from in_fd; print the table on
+/* Run the benchmark on the tasks of the n_in fds in_fds (read in turn, as
+ * input.h says); print the table on
  * stdout. Dies with EXIT_USAGE on an option --bench cannot apply. Returns
  * the exit status: 0 when every configuration wrote the same results with
  * no failed task, 1 otherwise, 128+N when signal N stopped it (the table
  * then shows what had completed). */
-int bench_run(const struct config *c, int in_fd);
+int bench_run(const struct config *c, const int *in_fds, unsigned n_in);
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
 #define DEFAULT_MAX_RECORD (64u << 20)
 
 const char config_usage[] =
@@ -16,7 +18,8 @@ const char config_usage[] =
 	"workers running COMMAND; one answer line per task line (see procpool(1)).\n"
 	"\n"
 	"Input and output:\n"
-	"  -a, --arg-file FILE     read tasks from FILE instead of stdin\n"
+	"  -a, --arg-file FILE     read tasks from FILE instead of stdin (- is stdin);\n"
+	"                          given again, the files are read one after another\n"
 	"  -0, --null              records end with NUL on input and output\n"
 	"  -b, --base64            input lines and results are base64\n"
 	"  -w, --wire line|base64  how tasks travel to workers (base64 with -b)\n"
@@ -44,7 +47,7 @@ const char config_usage[] =
 	"      --stop-timeout DUR  after a signal, wait DUR for tasks (default 10s)\n"
 	"      --halt WHEN,fail=N  stop after N (or N%) failures; WHEN: soon|now\n"
 	"      --joblog FILE       append one TSV row per finished task\n"
-	"      --resume            skip tasks the joblog records as done\n"
+	"      --resume            skip tasks the joblog records as ended\n"
 	"      --resume-failed     like --resume, but run failed tasks again\n"
 	"\n"
 	"Watching:\n"
@@ -61,7 +64,7 @@ const char config_usage[] =
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
 	"\n"
-	"DUR: 250ms, 3s, 2m, 1h or seconds.  SIZE: bytes or with k, M, G.\n"
+	"DUR: 250ms, 3s, 2m, 1h or seconds.  SIZE: bytes or with k, M, G, T.\n"
 	"Exit: 0 all ok, 1-100 tasks failed (101: more), 124 fatal error,\n"
 	"125 usage, 126 cannot execute, 127 not found, 128+N killed by signal N.\n";
 
@@ -245,6 +248,14 @@ static void fail(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The first bytes of what the user typed, escaped for a message. */
+#define SHOWN_MAX 40
+static const char *shown(char buf[ESCAPE_SIZE(SHOWN_MAX)], const char *s, size_t n)
+{
+	escape_text(buf, SHOWN_MAX, s, n);
+	return buf;
+}
+
 static const char *long_name(int code)
 {
 	for (const struct option *o = options; o->name; o++)
@@ -337,16 +348,65 @@ static void set_defaults(struct config *c, unsigned ncpus)
 	c->bench_runs = 3;
 }
 
-/* Apply one option. 0, or -1 with err filled. */
-static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, bool *wire_set,
-		 char *err, size_t errlen)
+/* What a bad value of an option should have been, for its message. */
+static const char *expected(int code)
 {
+	static const struct { int code; const char *what; } table[] = {
+		{'w', "line or base64"},
+		{'m', "a number from 0 to 100000"},
+		{'i', "a duration such as 250ms, 10s or 2m"},
+		{OPT_DEPTH, "auto or a number from 1 to 65536"},
+		{OPT_MAX_RECORD, "a size from 1 to 1T, such as 64M"},
+		{OPT_MAX_TASKS, "a number of 1 or more"},
+		{OPT_NICE, "a number from 0 to 39"},
+		{OPT_CPUS, "CPU numbers and ranges below 4096, such as 0-3,6"},
+		{OPT_MEM_LIMIT, "a size from 4k, such as 512M"},
+		{OPT_RETRIES, "a number from 0 to 1000"},
+		{OPT_TIMEOUT, "a duration above 0, such as 30s or 2m"},
+		{OPT_KILL_GRACE, "a duration such as 500ms or 2s"},
+		{OPT_TOTAL, "a number of 1 or more"},
+		{OPT_BENCH_JOBS, "pool sizes from 1 to 100000, such as 1,2,8 (16 at most)"},
+		{OPT_BENCH_RUNS, "a number from 1 to 1000"},
+	};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (table[i].code == code)
+			return table[i].what;
+	return "another value";
+}
+
+/* -a FILE: one more input file. The array grows at 4, 8, 16...: the count
+ * alone tells when. */
+static int add_arg_file(struct config *c, const char *arg, char *err, size_t errlen)
+{
+	unsigned n = c->narg_files;
+	for (unsigned i = 0; strcmp(arg, "-") == 0 && i < n; i++)
+		if (strcmp(c->arg_files[i], "-") == 0) {
+			fail(err, errlen, "-a - given twice: stdin can be read only once");
+			return -1;
+		}
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		const char **a = realloc(c->arg_files, (n ? 2 * (size_t)n : 4) * sizeof *a);
+		if (!a) {
+			fail(err, errlen, "out of memory");
+			return -1;
+		}
+		c->arg_files = a;
+	}
+	c->arg_files[c->narg_files++] = arg;
+	return 0;
+}
+
+/* Apply one option. 0, or -1 with err filled. */
+static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, char *err,
+		 size_t errlen)
+{
+	char value[ESCAPE_SIZE(SHOWN_MAX)];
 	uint64_t n;
 	int64_t d;
 	unsigned top;
 
 	switch (opt) {
-	case 'a': c->arg_file = arg; return 0;
+	case 'a': return add_arg_file(c, arg, err, errlen);
 	case '0': c->sep = '\0'; return 0;
 	case 'b': c->base64_io = true; return 0;
 	case 'k': c->keep_order = true; return 0;
@@ -363,7 +423,6 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, boo
 	case OPT_STATS_JSON: c->stats_json = arg; return 0;
 	case OPT_BENCH_JSON: c->bench_json = arg; return 0;
 	case 'w':
-		*wire_set = true;
 		if (strcmp(arg, "line") == 0)
 			c->wire = WIRE_LINE;
 		else if (strcmp(arg, "base64") == 0)
@@ -373,7 +432,8 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, boo
 		return 0;
 	case 'j':
 		if (parse_jobs(arg, ncpus, &c->jobs) < 0) {
-			fail(err, errlen, "invalid --jobs '%s': expected N or N%%", arg);
+			fail(err, errlen, "invalid --jobs '%s': expected N or N%%",
+			     shown(value, arg, strlen(arg)));
 			return -1;
 		}
 		if (c->jobs == 0) {
@@ -452,7 +512,7 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, boo
 	case OPT_HALT:
 		if (parse_halt(c, arg) < 0) {
 			fail(err, errlen, "invalid --halt '%s': expected never, soon,fail=N[%%] "
-					  "or now,fail=N[%%]", arg);
+					  "or now,fail=N[%%]", shown(value, arg, strlen(arg)));
 			return -1;
 		}
 		return 0;
@@ -470,17 +530,41 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, boo
 		c->bench_runs = (unsigned)n;
 		return 0;
 	}
-	fail(err, errlen, "invalid --%s '%s'", long_name(opt), arg);
+	fail(err, errlen, "invalid --%s '%s': expected %s", long_name(opt),
+	     shown(value, arg, strlen(arg)), expected(opt));
 	return -1;
 }
 
-/* Rules between options, checked once all are known. */
-static int validate(struct config *c, bool wire_set, char *err, size_t errlen)
+/* The index in options[] of an option's code (that of the end if none). */
+static size_t option_index(int code)
 {
-	if (!wire_set)
+	size_t i = 0;
+	while (options[i].name && options[i].val != code)
+		i++;
+	return i;
+}
+
+/* --min above --jobs: an error when both were given; a -j left at its
+ * default rises to --min (asking for 8 warm workers means 8 may run). */
+static int check_min(struct config *c, const bool *seen, char *err, size_t errlen)
+{
+	if (c->min <= c->jobs)
+		return 0;
+	if (seen[option_index('j')]) {
+		fail(err, errlen, "--min %u is above --jobs %u", c->min, c->jobs);
+		return -1;
+	}
+	c->jobs = c->min;
+	return 0;
+}
+
+/* Rules between options, checked once all are known. */
+static int validate(struct config *c, const bool *seen, char *err, size_t errlen)
+{
+	if (!seen[option_index('w')])
 		c->wire = c->base64_io ? WIRE_BASE64 : WIRE_LINE;
-	if (c->min > c->jobs)
-		c->min = c->jobs;
+	if (check_min(c, seen, err, errlen) < 0)
+		return -1;
 	if (c->resume && c->resume_failed) {
 		fail(err, errlen, "--resume and --resume-failed exclude each other");
 		return -1;
@@ -499,10 +583,48 @@ static int validate(struct config *c, bool wire_set, char *err, size_t errlen)
 	return 0;
 }
 
+/* A long option getopt_long did not take: "--jo" may abbreviate several
+ * (getopt says no more than that it is not one). */
+static void unknown_long(const char *arg, char *err, size_t errlen)
+{
+	char name[ESCAPE_SIZE(SHOWN_MAX)], names[200] = "";
+	size_t len = strcspn(arg, "="), at = 0;
+	unsigned n = 0;
+	for (const struct option *o = options; o->name && len > 2; o++)
+		if (strncmp(o->name, arg + 2, len - 2) == 0 && at < sizeof names)
+			at += (size_t)snprintf(names + at, sizeof names - at, "%s--%s", n++ ? ", " : "",
+					       o->name);
+	if (n > 1)
+		fail(err, errlen, "option '%s' is ambiguous (%s)", shown(name, arg, len), names);
+	else
+		fail(err, errlen, "unknown option '%s'", shown(name, arg, len));
+}
+
+/* A file option given twice: which file would the user expect written? */
+static bool once_only(int code)
+{
+	return code == OPT_JOBLOG || code == OPT_STATS_JSON || code == OPT_BENCH_JSON;
+}
+
+/* getopt_long's complaint about the option at argv[optind - 1], in err. */
+static void bad_option(int opt, const char *bad, char *err, size_t errlen)
+{
+	char letter = (char)optopt, name[ESCAPE_SIZE(SHOWN_MAX)];
+	if (opt == ':') {
+		fail(err, errlen, "option '--%s' needs a value", long_name(optopt));
+	} else if (optopt && bad[0] == '-' && bad[1] == '-') {
+		fail(err, errlen, "option '--%s' takes no value", long_name(optopt));
+	} else if (optopt) {
+		fail(err, errlen, "unknown option '-%s'", shown(name, &letter, 1));
+	} else {
+		unknown_long(bad, err, errlen);
+	}
+}
+
 enum config_result config_parse(struct config *c, int argc, char **argv, unsigned ncpus,
 				char *err, size_t errlen)
 {
-	bool wire_set = false;
+	bool seen[sizeof options / sizeof options[0]] = {false};
 	int opt, longindex;
 
 	set_defaults(c, ncpus);
@@ -513,21 +635,16 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 			return CONFIG_HELP;
 		if (opt == 'V')
 			return CONFIG_VERSION;
-		if (opt == '?') {
-			const char *bad = argv[optind - 1];
-			if (optopt && bad[0] == '-' && bad[1] == '-')
-				fail(err, errlen, "option '--%s' takes no value", long_name(optopt));
-			else if (optopt)
-				fail(err, errlen, "unknown option '-%c'", optopt);
-			else
-				fail(err, errlen, "unknown option '%.*s'", (int)strcspn(bad, "="), bad);
+		if (opt == '?' || opt == ':') {
+			bad_option(opt, argv[optind - 1], err, errlen);
 			return CONFIG_ERROR;
 		}
-		if (opt == ':') {
-			fail(err, errlen, "option '--%s' needs a value", long_name(optopt));
+		if (seen[option_index(opt)] && once_only(opt)) {
+			fail(err, errlen, "--%s given twice", long_name(opt));
 			return CONFIG_ERROR;
 		}
-		if (apply(c, opt, optarg, ncpus, &wire_set, err, errlen) < 0)
+		seen[option_index(opt)] = true;
+		if (apply(c, opt, optarg, ncpus, err, errlen) < 0)
 			return CONFIG_ERROR;
 	}
 	if (optind >= argc) {
@@ -535,5 +652,12 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 		return CONFIG_ERROR;
 	}
 	c->argv = argv + optind;
-	return validate(c, wire_set, err, errlen) < 0 ? CONFIG_ERROR : CONFIG_RUN;
+	return validate(c, seen, err, errlen) < 0 ? CONFIG_ERROR : CONFIG_RUN;
+}
+
+void config_free(struct config *c)
+{
+	free(c->arg_files);
+	c->arg_files = NULL;
+	c->narg_files = 0;
 }

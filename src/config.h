@@ -1,7 +1,8 @@
 /* config: the command line, parsed and validated into a plain struct.
  *
  * Pure apart from getopt_long's own globals: no I/O, no exit. Errors come
- * back as -1 with a one-line message (without the program name) in err. */
+ * back as -1 with a one-line message (without the program name) in err.
+ * Values are pointers into argv, which must outlive the struct. */
 #ifndef PROCPOOL_CONFIG_H
 #define PROCPOOL_CONFIG_H
 
@@ -13,7 +14,8 @@ enum wire { WIRE_LINE, WIRE_BASE64 };
 enum halt_mode { HALT_NEVER, HALT_SOON, HALT_NOW };
 
 struct config {
-	const char *arg_file; /* NULL: stdin */
+	const char **arg_files; /* -a FILE..., in order, "-" for stdin */
+	unsigned narg_files;    /* 0: read stdin */
 	char sep;             /* record separator on input and output */
 	bool base64_io;       /* -b: input lines and results are base64 */
 	enum wire wire;
@@ -60,9 +62,11 @@ struct config {
 
 enum config_result { CONFIG_RUN, CONFIG_HELP, CONFIG_VERSION, CONFIG_ERROR };
 
-/* Parse argv. ncpus is the number of online CPUs (for -j defaults and %). */
+/* Parse argv. ncpus is the number of online CPUs (for -j defaults and %).
+ * Whatever it returns, config_free(c) releases what it holds. */
 enum config_result config_parse(struct config *c, int argc, char **argv, unsigned ncpus,
 				char *err, size_t errlen);
+void config_free(struct config *c);
 
 /* Value parsers, exposed for the unit tests. 0 or -1. */
 int config_duration(const char *s, int64_t *ns);

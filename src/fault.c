@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+#include "escape.h"
 #include "log.h"
 #include "pool_impl.h"
 #include "util.h"
@@ -113,8 +114,9 @@ void fault_note_exit(struct pool *p, struct worker *w, bool unexpected)
 		snprintf(how, sizeof how, "not ready after --start-timeout");
 	else
 		worker_describe_exit(w, how, sizeof how);
+	char name[ESCAPE_SIZE(ESCAPE_NAME)];
 	log_warn("'%s' keeps dying before answering (%u workers in a row, the last %s); giving up",
-		 p->c->argv[0], p->crash_streak, how);
+		 escape_name(name, p->c->argv[0]), p->crash_streak, how);
 	int st = WIFEXITED(w->wstatus) ? WEXITSTATUS(w->wstatus) : 0;
 	p->r.fatal = st == EXIT_NOEXEC || st == EXIT_NOTFOUND ? st : EXIT_FATAL;
 	stop_now(p);

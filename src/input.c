@@ -1,15 +1,17 @@
 /* input: block reads and record framing; see input.h. */
 #include "input.h"
 
-
 #include "util.h"
 
 #define READ_SIZE (128 * 1024)
 
-void input_init(struct input *in, int fd, char sep, size_t max_record)
+void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_t max_record)
 {
-	in->fd = fd;
-	in->eof = false;
+	in->fds = fds;
+	in->nfds = nfds;
+	in->at = 0;
+	in->at_boundary = true;
+	in->eof = nfds == 0;
 	in->buf = (struct buf)BUF_INIT;
 	frame_init(&in->fr, sep, max_record);
 }
@@ -18,17 +20,40 @@ void input_close(struct input *in)
 {
 	buf_free(&in->buf);
 }
+
+int input_fd(const struct input *in)
+{
+	return in->at < in->nfds ? in->fds[in->at] : -1;
+}
+
+ssize_t input_read(struct input *in, char *p, size_t n)
+{
+	if (in->eof)
+		return 0;
+	ssize_t r = read_retry(in->fds[in->at], p, n);
+	if (r > 0) {
+		in->at_boundary = p[r - 1] == in->fr.sep;
+		return r;
+	}
+	if (r < 0)
+		return -1;
+	r = !in->at_boundary;
+	if (r)
+		p[0] = in->fr.sep;
+	in->at_boundary = true;
+	in->eof = ++in->at == in->nfds;
+	return r;
+}
+
 ssize_t input_fill(struct input *in)
 {
 	if (in->buf.len == 0)
 		in->buf.off = 0;
 	if (buf_reserve_block(&in->buf, READ_SIZE) < 0)
 		return -1;
-	ssize_t n = read_retry(in->fd, buf_tail(&in->buf), buf_room(&in->buf));
+	ssize_t n = input_read(in, buf_tail(&in->buf), buf_room(&in->buf));
 	if (n > 0)
 		in->buf.len += (size_t)n;
-	else if (n == 0)
-		in->eof = true;
 	return n;
 }
 

@@ -1,9 +1,13 @@
 /* input: the task stream, read in large blocks and cut into records.
  *
- * Owns the input buffer; the fd (stdin or -a FILE) is the caller's. A record returned by
- * input_next() points into the buffer and stays valid until the next
- * input_fill(). stdin is never made non-blocking (the terminal and the
- * shell share it); the pool reads it only when poll says it is ready. */
+ * The stream is a list of fds read in turn (the -a files, or stdin), as
+ * `cat` would join them but for one thing: a file's last record ends at the
+ * file's end, its separator supplied when the file lacks it. The fds stay
+ * the caller's. A record returned by input_next() points into the buffer
+ * and stays valid until the next input_fill(). stdin is never made
+ * non-blocking (the terminal and the shell share it); the pool reads an fd
+ * only when poll says it is ready, so it watches input_fd(), which changes
+ * when a file ends. */
 #ifndef PROCPOOL_INPUT_H
 #define PROCPOOL_INPUT_H
 
@@ -15,8 +19,10 @@
 #include "frame.h"
 
 struct input {
-	int fd;
-	bool eof;
+	const int *fds;
+	unsigned nfds, at; /* at: the index of the fd being read */
+	bool at_boundary;  /* the bytes read so far end a record (or there are none) */
+	bool eof;          /* the last fd has ended */
 	struct buf buf;
 	struct framer fr;
 };
@@ -28,10 +34,17 @@ enum input_kind {
 	INPUT_END,      /* every record has been returned */
 };
 
-/* Read records from fd, which stays the caller's. */
-void input_init(struct input *in, int fd, char sep, size_t max_record);
+/* Read records from the nfds fds (at least one), which stay the caller's. */
+void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_t max_record);
 void input_close(struct input *in);
-/* One read(). Returns bytes read, 0 at EOF, -1 with errno. */
+/* The fd to wait on and read next; -1 once the last has ended. */
+int input_fd(const struct input *in);
+/* Read up to n (> 0) bytes of the stream into p with one read(). When an fd
+ * ends, the next takes its turn, and p gets the separator the ended one
+ * lacked, if any: 0 or 1 byte then, and in->eof once it was the last.
+ * Returns the bytes put in p, or -1 with errno. */
+ssize_t input_read(struct input *in, char *p, size_t n);
+/* input_read() into the buffer. */
 ssize_t input_fill(struct input *in);
 enum input_kind input_next(struct input *in, const char **rec, size_t *len);
 

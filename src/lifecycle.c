@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "escape.h"
 #include "log.h"
 #include "loop.h"
 #include "pool_impl.h"
@@ -37,7 +38,8 @@ static void fatal_spawn(struct pool *p, const struct spawn_error *e)
 	const struct config *c = p->c;
 	char value[32];
 	if (e->step == SPAWN_EXEC) {
-		log_warn("cannot run '%s': %s", c->argv[0], strerror(e->err));
+		char name[ESCAPE_SIZE(ESCAPE_NAME)];
+		log_warn("cannot run '%s': %s", escape_name(name, c->argv[0]), strerror(e->err));
 		p->r.fatal = e->err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 	} else {
 		const char *opt = e->step == SPAWN_NICE ? "--nice" : e->step == SPAWN_CPUS ? "--cpus"

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 
 #include "bench.h"
 #include "config.h"
+#include "escape.h"
 #include "log.h"
 #include "os.h"
 #include "pool.h"
@@ -31,42 +33,139 @@ static int exit_status(const struct pool_result *r, const struct stats *st)
 	return 0;
 }
 
-static int open_input(const struct config *c)
+/* fds procpool keeps besides its workers' (stdio, the signal pipe, the
+ * joblog, --stats-json, --bench's temporary files, fds it inherited), and
+ * a worker's: 2 while it lives, 4 more while it starts. */
+#define FDS_OWN 16
+#define FDS_PER_WORKER 2
+#define FDS_STARTING 4
+
+/* A low ulimit -n would cap the pool without a word: raise the soft limit
+ * as far as -j needs (workers get theirs back, see os.h), and if the hard
+ * limit stops short, say so and keep -j to what fits. */
+static void fit_fd_limit(struct config *c)
 {
-	if (!c->arg_file)
+	unsigned jobs = c->jobs;
+	for (unsigned i = 0; c->bench && i < c->nbench_jobs; i++)
+		if (c->bench_jobs[i] > jobs)
+			jobs = c->bench_jobs[i];
+	uint64_t own = FDS_OWN + c->narg_files + FDS_STARTING;
+	uint64_t have = os_raise_nofile(own + (uint64_t)FDS_PER_WORKER * jobs);
+	if (have >= own + (uint64_t)FDS_PER_WORKER * jobs)
+		return;
+	uint64_t fit = have > own + FDS_PER_WORKER ? (have - own) / FDS_PER_WORKER : 1;
+	log_warn("ulimit -n %llu allows about %llu workers; -j %u cannot be reached",
+		 (unsigned long long)have, (unsigned long long)fit, jobs);
+	if (c->jobs > fit)
+		c->jobs = (unsigned)fit;
+	if (c->min > c->jobs)
+		c->min = c->jobs;
+}
+
+/* "cannot VERB 'FILE': why", the name escaped, errno the why. */
+static void warn_file(const char *verb, const char *path)
+{
+	char shown[ESCAPE_SIZE(ESCAPE_NAME)];
+	log_warn("cannot %s '%s': %s", verb, escape_name(shown, path), strerror(errno));
+}
+
+/* One -a FILE, "-" for stdin; dies naming it if it cannot be read. */
+static int open_arg_file(const char *path)
+{
+	if (strcmp(path, "-") == 0)
 		return 0;
-	int fd = open(c->arg_file, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
 		fd = -1;
 		errno = EISDIR;
 	}
-	if (fd < 0)
-		log_die(EXIT_FATAL, "cannot read '%s': %s", c->arg_file, strerror(errno));
+	if (fd < 0) {
+		warn_file("read", path);
+		exit(EXIT_FATAL);
+	}
 	return fd;
 }
 
-/* Total tasks for --progress: --total, or the records of a regular -a FILE. */
-static uint64_t count_total(const struct config *c, int fd)
+/* The input fds: every -a file opened now, so that one that cannot be read
+ * stops the run before any task; stdin without -a. The caller frees it. */
+static int *open_inputs(const struct config *c, unsigned *n)
+{
+	*n = c->narg_files ? c->narg_files : 1;
+	int *fds = malloc(*n * sizeof *fds);
+	if (!fds)
+		log_die(EXIT_FATAL, "out of memory");
+	fds[0] = 0;
+	for (unsigned i = 0; i < c->narg_files; i++)
+		fds[i] = open_arg_file(c->arg_files[i]);
+	return fds;
+}
+
+/* The records of fd from where it stands, read with pread so the input is
+ * left where it was; -1 if fd is not a regular file. */
+static int count_records(int fd, char sep, uint64_t *n)
 {
 	struct stat st;
-	if (c->total || !c->progress || !c->arg_file || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return c->total;
-	char b[65536];
-	uint64_t n = 0;
+	off_t off = lseek(fd, 0, SEEK_CUR);
+	if (off < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	char b[65536], last = sep;
 	ssize_t r;
-	char last = c->sep;
-	char sep = c->base64_io ? '\n' : c->sep;
-	while ((r = read_retry(fd, b, sizeof b)) > 0) {
+	*n = 0;
+	while ((r = pread(fd, b, sizeof b, off)) > 0) {
 		for (ssize_t i = 0; i < r; i++)
-			n += b[i] == sep;
+			*n += b[i] == sep;
 		last = b[r - 1];
+		off += r;
 	}
-	if (last != sep)
-		n++;
-	lseek(fd, 0, SEEK_SET);
-	return n;
+	*n += last != sep;
+	return r < 0 ? -1 : 0;
+}
+
+/* Total tasks for --progress: --total, or the records of the -a files when
+ * every one is a regular file; 0, unknown, otherwise. */
+static uint64_t count_total(const struct config *c, const int *fds, unsigned n)
+{
+	if (c->total || !c->progress || !c->narg_files)
+		return c->total;
+	uint64_t total = 0, records;
+	for (unsigned i = 0; i < n; i++) {
+		if (count_records(fds[i], c->base64_io ? '\n' : c->sep, &records) < 0)
+			return 0;
+		total += records;
+	}
+	return total;
+}
+
+/* --stats-json FILE, opened at start as the joblog is, so that a path that
+ * cannot be written stops the run before any task; emptied only when the
+ * statistics are written, so the last run's stay until then. -1: none. */
+static int open_stats_json(const struct config *c)
+{
+	if (!c->stats_json)
+		return -1;
+	int fd = open(c->stats_json, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		warn_file("write", c->stats_json);
+		exit(EXIT_FATAL);
+	}
+	return fd;
+}
+
+/* The statistics into the --stats-json file; a failure is fatal (124). */
+static void write_stats_json(const struct config *c, const struct stats *st, int fd,
+			     struct pool_result *r)
+{
+	struct stat sb;
+	bool emptied = fstat(fd, &sb) == 0 && (!S_ISREG(sb.st_mode) || ftruncate(fd, 0) == 0);
+	if (emptied && stats_write_json(st, fd) == 0)
+		return;
+	warn_file("write", c->stats_json);
+	if (!emptied)
+		close(fd);
+	if (!r->fatal)
+		r->fatal = EXIT_FATAL;
 }
 
 static uint64_t tv_ns(struct timeval tv)
@@ -90,7 +189,8 @@ static void usage_at_end(struct stats *st)
 	}
 }
 
-static void report_end(const struct config *c, struct stats *st, const struct pool_result *r)
+static void report_end(const struct config *c, struct stats *st, int json_fd,
+		       struct pool_result *r)
 {
 	if (st->not_run && !r->broken_pipe)
 		log_warn("%llu tasks read but not run", (unsigned long long)st->not_run);
@@ -98,8 +198,8 @@ static void report_end(const struct config *c, struct stats *st, const struct po
 	usage_at_end(st);
 	if (c->stats)
 		stats_print(st, 2, 0, true);
-	if (c->stats_json && stats_write_json(st, c->stats_json) < 0)
-		log_warn("cannot write '%s': %s", c->stats_json, strerror(errno));
+	if (json_fd >= 0)
+		write_stats_json(c, st, json_fd, r);
 }
 
 /* Started with fd 0, 1 or 2 closed, the first pipe would take its number and
@@ -115,40 +215,60 @@ static void open_std_fds(void)
 		log_die(EXIT_FATAL, "cannot write results: stdout is closed");
 }
 
-int main(int argc, char **argv)
+/* The run itself, from the opened input to its exit status. */
+static int run(const struct config *c, const int *in_fds, unsigned n_in)
 {
-	struct config c;
-	char err[256];
-
-	open_std_fds();
-
-	switch (config_parse(&c, argc, argv, os_online_cpus(), err, sizeof err)) {
-	case CONFIG_HELP:
-		fputs(config_usage, stdout);
-		return fflush(stdout) == 0 ? 0 : EXIT_FATAL;
-	case CONFIG_VERSION:
-		printf("procpool %s\n", PROCPOOL_VERSION);
-		return fflush(stdout) == 0 ? 0 : EXIT_FATAL;
-	case CONFIG_ERROR:
-		log_warn("%s", err);
-		fputs("Try 'procpool --help' for more information.\n", stderr);
-		return EXIT_USAGE;
-	case CONFIG_RUN:
-		break;
-	}
-	log_verbose = c.verbose;
-	int in_fd = open_input(&c);
-	if (c.bench)
-		return bench_run(&c, in_fd);
-
+	int json_fd = open_stats_json(c);
 	struct stats st;
-	stats_init(&st, now_ns(), count_total(&c, in_fd));
-	struct pool_result r = pool_run(&c, in_fd, 1, &st);
-	report_end(&c, &st, &r);
+	stats_init(&st, now_ns(), count_total(c, in_fds, n_in));
+	struct pool_result r = pool_run(c, in_fds, n_in, 1, &st);
+	report_end(c, &st, json_fd, &r);
 	if (r.broken_pipe) {
 		/* Die of SIGPIPE as a reader that left expects. */
 		sig_default(SIGPIPE);
 		raise(SIGPIPE);
 	}
 	return exit_status(&r, &st);
+}
+
+/* Options in: true to run them; false after help, version or a usage error
+ * (reported), with the exit status in *status. */
+static bool parse(struct config *c, int argc, char **argv, int *status)
+{
+	char err[512];
+	switch (config_parse(c, argc, argv, os_online_cpus(), err, sizeof err)) {
+	case CONFIG_HELP:
+		fputs(config_usage, stdout);
+		break;
+	case CONFIG_VERSION:
+		printf("procpool %s\n", PROCPOOL_VERSION);
+		break;
+	case CONFIG_ERROR:
+		log_warn("%s", err);
+		fputs("Try 'procpool --help' for more information.\n", stderr);
+		*status = EXIT_USAGE;
+		return false;
+	case CONFIG_RUN:
+		return true;
+	}
+	*status = fflush(stdout) == 0 ? 0 : EXIT_FATAL;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct config c;
+	int status;
+
+	open_std_fds();
+	if (parse(&c, argc, argv, &status)) {
+		log_verbose = c.verbose;
+		fit_fd_limit(&c);
+		unsigned n_in;
+		int *in_fds = open_inputs(&c, &n_in);
+		status = c.bench ? bench_run(&c, in_fds, n_in) : run(&c, in_fds, n_in);
+		free(in_fds);
+	}
+	config_free(&c);
+	return status;
 }

@@ -3,13 +3,14 @@
 #include "os.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifdef __linux__
@@ -81,6 +82,34 @@ int os_pin_cpus(const char *list)
 	errno = ENOSYS;
 	return -1;
 #endif
+}
+
+/* The soft limit procpool started with, for its children: the limit is the
+ * process's, so its saved value is too. */
+static struct rlimit nofile_start;
+static bool nofile_raised;
+
+uint64_t os_raise_nofile(uint64_t want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want; /* cannot tell: assume enough */
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return want;
+	nofile_start = rl;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+		want = rl.rlim_max;
+	rl.rlim_cur = (rlim_t)want;
+	if (want > nofile_start.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		nofile_raised = true;
+		return want;
+	}
+	return nofile_start.rlim_cur;
+}
+
+int os_restore_nofile(void)
+{
+	return nofile_raised ? setrlimit(RLIMIT_NOFILE, &nofile_start) : 0;
 }
 
 void os_grow_pipe(int fd, int size)

@@ -16,6 +16,14 @@ int os_die_with_parent(void);
  * with ENOSYS elsewhere. */
 int os_pin_cpus(const char *list);
 
+/* Raise the soft limit on open fds toward want, never past the hard limit;
+ * returns the soft limit then in force (want when it is at least that).
+ * Call once, before any child. */
+uint64_t os_raise_nofile(uint64_t want);
+/* In a child: the soft limit on open fds back to what procpool started
+ * with, if it raised it, so a worker gets the limits its user set. 0 or -1. */
+int os_restore_nofile(void);
+
 /* Ask for a pipe buffer of about size bytes (Linux F_SETPIPE_SZ); a no-op
  * elsewhere or when refused: a bigger pipe only saves wake-ups. */
 void os_grow_pipe(int fd, int size);

@@ -5,40 +5,21 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "escape.h"
 #include "log.h"
 #include "pool_impl.h"
 #include "util.h"
 
-/* The first bytes of a record, escaped for one line of stderr. */
-static void shorten(char *dst, size_t cap, const char *s, size_t n)
-{
-	size_t o = 0, i;
-	for (i = 0; i < n && o + 8 < cap && i < 40; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\n')
-			o += (size_t)snprintf(dst + o, cap - o, "\\n");
-		else if (ch == '\t')
-			o += (size_t)snprintf(dst + o, cap - o, "\\t");
-		else if (ch == '\\' || ch == '\'')
-			o += (size_t)snprintf(dst + o, cap - o, "\\%c", ch);
-		else if (ch < 32 || ch >= 127)
-			o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", ch);
-		else
-			dst[o++] = (char)ch;
-	}
-	if (i < n && o + 4 < cap)
-		o += (size_t)snprintf(dst + o, cap - o, "...");
-	dst[o] = '\0';
-}
+#define SHOWN_MAX 40 /* bytes of a record's start a message shows */
 
 void outcome_report(uint64_t seq, const char *rec, size_t len, const char *fmt, ...)
 {
-	char cause[256], shown[200];
+	char cause[256], shown[ESCAPE_SIZE(SHOWN_MAX)];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(cause, sizeof cause, fmt, ap);
 	va_end(ap);
-	shorten(shown, sizeof shown, rec, len);
+	escape_text(shown, SHOWN_MAX, rec, len);
 	log_warn("record %llu: %s; input '%s'", (unsigned long long)seq, cause, shown);
 }
 

@@ -39,13 +39,17 @@ void pool_input_finished(struct pool *p)
 static void on_input(void *ctx, int fd, short revents)
 {
 	struct pool *p = ctx;
-	(void)fd;
 	(void)revents;
 	if (input_fill(&p->in) < 0 && errno != EAGAIN) {
 		/* EAGAIN: a non-blocking stdin someone shares; poll tells when. */
 		log_warn("cannot read input: %s", strerror(errno));
 		p->r.fatal = EXIT_FATAL;
 		p->in.eof = true;
+	}
+	if (!p->in.eof && input_fd(&p->in) != fd) { /* an -a file ended: watch the next */
+		loop_del(p->loop, p->in_watch);
+		if ((p->in_watch = loop_add(p->loop, input_fd(&p->in), POLLIN, on_input, p)) < 0)
+			log_die(EXIT_FATAL, "out of memory");
 	}
 }
 
@@ -195,8 +199,8 @@ static void open_side_files(struct pool *p)
 		log_die(EXIT_FATAL, "cannot open joblog '%s': %s", c->joblog, why);
 }
 
-static void pool_init(struct pool *p, const struct config *c, int in_fd, int out_fd,
-		      struct stats *st)
+static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
+		      unsigned n_in, int out_fd, struct stats *st)
 {
 	memset(p, 0, sizeof *p);
 	p->c = c;
@@ -209,11 +213,11 @@ static void pool_init(struct pool *p, const struct config *c, int in_fd, int out
 	p->loop = loop_new();
 	if (!p->loop || tasks_init(&p->ts, WINDOW, c->keep_order) < 0)
 		log_die(EXIT_FATAL, "out of memory");
-	input_init(&p->in, in_fd, c->base64_io ? '\n' : c->sep, c->max_record);
+	input_init(&p->in, in_fds, n_in, c->base64_io ? '\n' : c->sep, c->max_record);
 	open_side_files(p);
 	int sfd = sig_init();
 	if (sfd < 0 || (p->sig_watch = loop_add(p->loop, sfd, POLLIN, on_signal, p)) < 0 ||
-	    (p->in_watch = loop_add(p->loop, in_fd, POLLIN, on_input, p)) < 0)
+	    (p->in_watch = loop_add(p->loop, input_fd(&p->in), POLLIN, on_input, p)) < 0)
 		log_die(EXIT_FATAL, "cannot set up: %s", strerror(errno));
 	sink_init(p, out_fd);
 	if (c->progress)
@@ -237,10 +241,11 @@ static void pool_fini(struct pool *p)
 	loop_free(p->loop);
 }
 
-struct pool_result pool_run(const struct config *c, int in_fd, int out_fd, struct stats *st)
+struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned n_in, int out_fd,
+			    struct stats *st)
 {
 	struct pool p;
-	pool_init(&p, c, in_fd, out_fd, st);
+	pool_init(&p, c, in_fds, n_in, out_fd, st);
 	while (!pool_done(&p)) {
 		feed(&p);
 		dispatch(&p);

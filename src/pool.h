@@ -19,8 +19,9 @@ struct pool_result {
 	int64_t wall_ns;  /* from start to the last worker reaped */
 };
 
-/* Run the whole job described by c, reading input and writing results to
- * the fds given, counting into st. */
-struct pool_result pool_run(const struct config *c, int in_fd, int out_fd, struct stats *st);
+/* Run the whole job described by c, reading input from the n_in fds in_fds
+ * in turn (see input.h) and writing results to out_fd, counting into st. */
+struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned n_in, int out_fd,
+			    struct stats *st);
 
 #endif

@@ -16,8 +16,10 @@
  * When the system cannot tell what a worker is doing, a quiet worker is
  * taken to be waiting: feeding a slow worker more only delays its queue. */
 #include <stdio.h>
+#include <string.h>
 
 #include "advice.h"
+#include "escape.h"
 #include "log.h"
 #include "pool_impl.h"
 #include "util.h"
@@ -72,19 +74,21 @@ static void hint(struct pool *p, struct worker *w, bool closing)
 		return;
 	p->hinted = true;
 	advice_for(p->c->argv, &a);
-	char how[160];
+	char prog[ESCAPE_SIZE(sizeof a.program)];
+	escape_text(prog, sizeof a.program, a.program, strlen(a.program));
+	char how[400];
 	if (a.fix)
 		snprintf(how, sizeof how, "%s", a.fix);
 	else
 		snprintf(how, sizeof how, "make it flush after each answer (stdbuf -oL %s, if it "
-					  "writes with C stdio)", a.program);
+					  "writes with C stdio)", prog);
 	log_warn("worker %d (%s) holds %u tasks and has answered none of them while it waits "
 		 "for more input%s; %s may be buffering its output when writing to a pipe: %s "
 		 "(--no-hints silences this)",
-		 (int)w->pid, a.program, w->fifo_len,
+		 (int)w->pid, prog, w->fifo_len,
 		 closing ? ", and no more can be sent: closing its stdin so it flushes, and "
 			   "starting another worker" : "",
-		 a.program, how);
+		 prog, how);
 }
 
 /* Let a starved worker hold twice what it holds. false: it holds all it may. */

@@ -27,7 +27,8 @@ static void child(const struct spawn_opts *o, int in, int out, int errfd)
 	 * then winds the workers down in order; and a timeout can signal the
 	 * worker together with anything it started. */
 	setpgid(0, 0);
-	if (os_die_with_parent() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
+	if (os_die_with_parent() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+	    os_restore_nofile() < 0)
 		goto fail;
 	os_close_from(3, errfd);
 	e.step = SPAWN_NICE;

@@ -81,11 +81,13 @@ static void json_hist(FILE *f, const char *name, const struct hist *h)
 		(unsigned long long)hist_percentile(h, 99.9), (unsigned long long)(h->count ? h->max : 0));
 }
 
-int stats_write_json(const struct stats *s, const char *path)
+int stats_write_json(const struct stats *s, int fd)
 {
-	FILE *f = fopen(path, "we");
-	if (!f)
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		close_fd(&fd);
 		return -1;
+	}
 	fprintf(f, "{\n  \"tasks\": {\"read\": %llu, \"ok\": %llu, \"failed\": %llu, "
 		   "\"retried\": %llu, \"skipped\": %llu, \"not_run\": %llu},\n",
 		(unsigned long long)s->read, (unsigned long long)s->ok, (unsigned long long)s->failed,

@@ -29,8 +29,9 @@ struct stats {
 void stats_init(struct stats *s, int64_t now, uint64_t total);
 /* The human summary (--stats, and SIGUSR1 with final false). */
 void stats_print(const struct stats *s, int fd, int64_t now, bool final);
-/* The JSON object (--stats-json). 0 or -1 with errno. */
-int stats_write_json(const struct stats *s, const char *path);
+/* The JSON object (--stats-json), written to fd, which it closes. 0 or -1
+ * with errno. */
+int stats_write_json(const struct stats *s, int fd);
 
 /* --progress: on a terminal, the log's status line, redrawn in place and
  * fitted to the terminal's width; otherwise a plain line every few seconds.

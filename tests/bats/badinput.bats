@@ -97,3 +97,23 @@ load '../helper'
 	assert_equal "$status" 124
 	assert_equal "$stderr" "procpool: cannot read '$T/in': Permission denied"
 }
+
+@test "a failed record in a message: UTF-8 as it is, CR as \\r, C1 and bidi controls escaped" {
+	# f_crashk 1 3: every worker exits 3 on its first task.
+	printf 'caf\xc3\xa9 \xe6\x97\xa5\r\n\xe2\x80\xaeexe.txt\n\xc2\x9b2J \xc3\n' >"$T/in"
+	ppio "$T/in" -k -j 1 -- "$WORKERS_BIN/f_crashk" 1 3
+	assert_status 3
+	run sed -E 's/worker [0-9]+/worker PID/' "$T/err"
+	assert_output "procpool: record 1: worker PID exited with status 3; input 'caf"$'\xc3\xa9 \xe6\x97\xa5'"\\r'
+procpool: record 2: worker PID exited with status 3; input '\\xe2\\x80\\xaeexe.txt'
+procpool: record 3: worker PID exited with status 3; input '\\xc2\\x9b2J \\xc3'"
+}
+
+@test "a failed record cut at 40 bytes never splits a character" {
+	# 39 ASCII bytes, then a 2-byte character that would end past byte 40.
+	printf '%039d\xc3\xa9tail\n' 0 >"$T/in"
+	ppio "$T/in" -j 1 -- "$WORKERS_BIN/f_crashk" 1 3
+	assert_status 1
+	run sed -E 's/worker [0-9]+/worker PID/' "$T/err"
+	assert_output "procpool: record 1: worker PID exited with status 3; input '$(printf '%039d' 0)...'"
+}

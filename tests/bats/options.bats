@@ -112,3 +112,69 @@ load '../helper'
 	assert_status 0
 	assert_file_content "$T/out" '-k x\n'
 }
+
+@test "an abbreviation of several long options: named as ambiguous, with the candidates, exit 125" {
+	run --separate-stderr pp --jo 2 -- "$WORKERS_BIN/upper"
+	assert_equal "$status" 125
+	assert_equal "$output" ""
+	assert_equal "$stderr" "procpool: option '--jo' is ambiguous (--jobs, --joblog)
+Try 'procpool --help' for more information."
+	# A prefix of one option is that option; an exact name wins over longer ones.
+	printf 'a\n' >"$T/in"
+	ppio "$T/in" --keep --jobs 1 --resume --joblog "$T/log" -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_file_content "$T/out" 'A\n'
+}
+
+@test "--min above --jobs, both given: a usage error, exit 125" {
+	run --separate-stderr pp -m 5 -j 2 -- "$WORKERS_BIN/upper"
+	assert_equal "$status" 125
+	assert_equal "$output" ""
+	assert_equal "$stderr" "procpool: --min 5 is above --jobs 2
+Try 'procpool --help' for more information."
+}
+
+@test "--min above the default --jobs: --jobs rises to it, and that many workers start" {
+	local n=$(($(cpus) + 1))
+	printf 'a\n' >"$T/in"
+	ppio "$T/in" -v -m "$n" -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_file_content "$T/out" 'A\n'
+	assert_vlog_count "$n" 'started \([0-9]+ alive\)'
+	assert_equal "$(max_alive)" "$n"
+}
+
+@test "a file option given twice is a usage error; others take their last value" {
+	run --separate-stderr pp --joblog "$T/a" --joblog "$T/b" -- "$WORKERS_BIN/upper"
+	assert_equal "$status" 125
+	assert_equal "$stderr" "procpool: --joblog given twice
+Try 'procpool --help' for more information."
+	[[ ! -e $T/a && ! -e $T/b ]] || fail "a joblog was created"
+	printf 'a\nb\n' >"$T/in"
+	ppio "$T/in" -v -j 5 -j 1 --depth 1 -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_vlog_count 1 'started \([0-9]+ alive\)'
+}
+
+@test "a bad value: the message names the option, the value and what is expected" {
+	local -a cases=(
+		"--nice 40|invalid --nice '40': expected a number from 0 to 39"
+		"--retries x|invalid --retries 'x': expected a number from 0 to 1000"
+		"-i 5x|invalid --idle-timeout '5x': expected a duration such as 250ms, 10s or 2m"
+		"--depth 0|invalid --depth '0': expected auto or a number from 1 to 65536"
+		"-w morse|invalid --wire 'morse': expected line or base64"
+	)
+	local c
+	for c in "${cases[@]}"; do
+		read -ra args <<<"${c%%|*}"
+		run --separate-stderr pp "${args[@]}" -- "$WORKERS_BIN/upper"
+		assert_equal "$status" 125
+		assert_equal "$stderr" "procpool: ${c#*|}
+Try 'procpool --help' for more information."
+	done
+	# What the user typed is shown escaped.
+	run --separate-stderr pp -j $'4\e[2J' -- "$WORKERS_BIN/upper"
+	assert_equal "$status" 125
+	assert_equal "$stderr" "procpool: invalid --jobs '4\\x1b[2J': expected N or N%
+Try 'procpool --help' for more information."
+}

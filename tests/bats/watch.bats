@@ -122,12 +122,15 @@ for line in sys.stdin:
 	((max >= p50)) || fail "max $max below p50 $p50"
 }
 
-@test "--stats-json to a path that cannot be written: a warning, the run's status stands" {
+@test "--stats-json to a path that cannot be written: exit 124 before any task, as the joblog" {
 	seq 3 >"$T/in"
-	ppio "$T/in" -k --stats-json "$T/no/such/dir/s.json" -- "$WORKERS_BIN/upper"
-	assert_status 0
-	assert_file_content "$T/out" '1\n2\n3\n'
+	ppio "$T/in" -v -k --stats-json "$T/no/such/dir/s.json" -- "$WORKERS_BIN/upper"
+	assert_status 124
+	assert_file_content "$T/out" ''
 	assert_file_content "$T/err" "procpool: cannot write '$T/no/such/dir/s.json': No such file or directory\\n"
+	ppio "$T/in" --stats-json "$T" -- "$WORKERS_BIN/upper"
+	assert_status 124
+	assert_file_content "$T/err" "procpool: cannot write '$T': Is a directory\\n"
 }
 
 @test "--stats: a block on stderr with tasks, time, latency, queued, workers, start-up, cpu, procpool" {

@@ -206,6 +206,7 @@ static enum config_result parse(unsigned ncpus, ...)
 	if (narenas < sizeof arenas / sizeof arenas[0])
 		arenas[narenas++] = argv;
 	strcpy(err, "(untouched)");
+	config_free(&c);
 	return config_parse(&c, (int)argc, argv, ncpus, err, sizeof err);
 }
 #define PARSE(ncpus, ...) parse(ncpus, "procpool", __VA_ARGS__, (const char *)NULL)
@@ -246,7 +247,7 @@ static void test_parse_defaults(void)
 	CHECK_INT(2000000000, c.kill_grace);
 	CHECK_INT(0, c.timeout);
 	CHECK_INT(HALT_NEVER, c.halt);
-	CHECK(c.arg_file == NULL && c.joblog == NULL && c.cpus == NULL);
+	CHECK(c.narg_files == 0 && c.joblog == NULL && c.cpus == NULL);
 	PARSE_OK(1, "cmd");
 	CHECK_UINT(1, c.jobs);
 	PARSE_OK(0, "cmd"); /* unknown CPU count: still one worker */
@@ -262,7 +263,8 @@ static void test_parse_defaults(void)
 	CHECK(!c.base64_io);
 	PARSE_OK(4, "-0", "-a", "list", "cmd");
 	CHECK_INT('\0', c.sep);
-	CHECK_STR("list", c.arg_file);
+	CHECK_UINT(1, c.narg_files);
+	CHECK_STR("list", c.arg_files[0]);
 	CHECK_INT(CONFIG_HELP, PARSE(4, "-h"));
 	CHECK_INT(CONFIG_HELP, PARSE(4, "--help", "cmd"));
 	CHECK_INT(CONFIG_VERSION, PARSE(4, "-V"));
@@ -306,12 +308,101 @@ static void test_parse_errors(void)
 	PARSE_ERR("missing COMMAND", "-k", "--");
 	CHECK_INT(CONFIG_ERROR, parse(4, "procpool", (const char *)NULL));
 	CHECK_STR("missing COMMAND", err);
-	PARSE_ERR("invalid --depth '0'", "--depth", "0", "cmd");
-	PARSE_ERR("invalid --wire 'morse'", "-w", "morse", "cmd");
-	PARSE_ERR("invalid --timeout '0'", "--timeout", "0", "cmd");
-	PARSE_ERR("invalid --max-record '0'", "--max-record", "0", "cmd");
-	PARSE_ERR("invalid --idle-timeout '3x'", "-i", "3x", "cmd");
-	PARSE_ERR("invalid --cpus '3-1'", "--cpus", "3-1", "cmd");
+	PARSE_ERR("invalid --depth '0': expected auto or a number from 1 to 65536", "--depth", "0",
+		  "cmd");
+	PARSE_ERR("invalid --wire 'morse': expected line or base64", "-w", "morse", "cmd");
+	PARSE_ERR("invalid --timeout '0': expected a duration above 0, such as 30s or 2m",
+		  "--timeout", "0", "cmd");
+	PARSE_ERR("invalid --max-record '0': expected a size from 1 to 1T, such as 64M",
+		  "--max-record", "0", "cmd");
+	PARSE_ERR("invalid --idle-timeout '3x': expected a duration such as 250ms, 10s or 2m", "-i",
+		  "3x", "cmd");
+	PARSE_ERR("invalid --cpus '3-1': expected CPU numbers and ranges below 4096, such as 0-3,6",
+		  "--cpus", "3-1", "cmd");
+	PARSE_ERR("invalid --nice '40': expected a number from 0 to 39", "--nice", "40", "cmd");
+	PARSE_ERR("invalid --retries '1001': expected a number from 0 to 1000", "--retries=1001",
+		  "cmd");
+	PARSE_ERR("invalid --mem-limit '1k': expected a size from 4k, such as 512M", "--mem-limit",
+		  "1k", "cmd");
+	PARSE_ERR("invalid --max-tasks '0': expected a number of 1 or more", "--max-tasks", "0", "cmd");
+	PARSE_ERR("invalid --total '0': expected a number of 1 or more", "--total", "0", "cmd");
+	PARSE_ERR("invalid --bench-runs '0': expected a number from 1 to 1000", "--bench-runs", "0",
+		  "cmd");
+	PARSE_ERR("invalid --kill-grace '-1': expected a duration such as 500ms or 2s",
+		  "--kill-grace", "-1", "cmd");
+}
+
+/* Values and names the user typed are shown escaped, as escape.h says. */
+static void test_parse_errors_escaped(void)
+{
+	PARSE_ERR("invalid --jobs '\\x1b[2J': expected N or N%", "-j", "\x1b[2J", "cmd");
+	PARSE_ERR("invalid --nice 'caf\xc3\xa9\\n': expected a number from 0 to 39", "--nice",
+		  "caf\xc3\xa9\n", "cmd");
+	PARSE_ERR("unknown option '--x\\ty'", "--x\ty=1", "cmd");
+	PARSE_ERR("unknown option '-\\xc3'", "-\xc3\xa9", "cmd");
+	PARSE_ERR("invalid --halt '\\'': expected never, soon,fail=N[%] or now,fail=N[%]",
+		  "--halt", "'", "cmd");
+}
+
+/* An abbreviation of several long options names them; an exact name, or an
+ * abbreviation of one, is that option. */
+static void test_parse_ambiguous(void)
+{
+	PARSE_ERR("option '--jo' is ambiguous (--jobs, --joblog)", "--jo", "2", "cmd");
+	PARSE_ERR("option '--jo' is ambiguous (--jobs, --joblog)", "--jo=2", "cmd");
+	PARSE_ERR("option '--res' is ambiguous (--resume, --resume-failed)", "--res", "cmd");
+	PARSE_ERR("option '--bench-j' is ambiguous (--bench-jobs, --bench-json)", "--bench-j", "x",
+		  "cmd");
+	PARSE_ERR("option '--m' is ambiguous (--max-record, --min, --max-tasks, --mem-limit)",
+		  "--m", "1", "cmd");
+	PARSE_ERR("unknown option '--jobz'", "--jobz", "2", "cmd");
+	PARSE_ERR("option '--job' is ambiguous (--jobs, --joblog)", "--job", "3", "cmd");
+	PARSE_OK(4, "--jobs", "3", "cmd");
+	CHECK_UINT(3, c.jobs);
+	PARSE_OK(4, "--jobl", "j.tsv", "cmd");
+	CHECK_STR("j.tsv", c.joblog);
+	PARSE_OK(4, "--resume", "--joblog", "j", "cmd");
+	CHECK(c.resume && !c.resume_failed);
+	PARSE_OK(4, "--resume-f", "--joblog", "j", "cmd");
+	CHECK(!c.resume && c.resume_failed);
+	PARSE_OK(4, "--bench", "cmd");
+	CHECK(c.bench);
+	PARSE_OK(4, "--stats", "cmd");
+	CHECK(c.stats && !c.stats_json);
+}
+
+static void test_parse_arg_files(void)
+{
+	PARSE_OK(4, "-a", "one", "--arg-file=two", "-a-", "-athree", "cmd");
+	CHECK_UINT(4, c.narg_files);
+	if (c.narg_files == 4) {
+		CHECK_STR("one", c.arg_files[0]);
+		CHECK_STR("two", c.arg_files[1]);
+		CHECK_STR("-", c.arg_files[2]);
+		CHECK_STR("three", c.arg_files[3]);
+	}
+	/* Past the first few the array grows: every name is kept, in order. */
+	PARSE_OK(4, "-a", "f0", "-a", "f1", "-a", "f2", "-a", "f3", "-a", "f4", "-a", "f5", "-a",
+		 "f6", "-a", "f7", "-a", "f8", "-af9", "-af10", "-af11", "-af12", "-af13", "-af14",
+		 "-af15", "-af16", "cmd");
+	CHECK_UINT(17, c.narg_files);
+	for (unsigned i = 0; i < c.narg_files && i < 17; i++) {
+		char want[8];
+		snprintf(want, sizeof want, "f%u", i);
+		CHECK_STR(want, c.arg_files[i]);
+	}
+	PARSE_ERR("-a - given twice: stdin can be read only once", "-a", "-", "-a", "x", "-a", "-",
+		  "cmd");
+}
+
+/* A later value replaces an earlier one, but a file to write is named once. */
+static void test_parse_twice(void)
+{
+	PARSE_OK(4, "-j", "2", "-j", "3", "cmd");
+	CHECK_UINT(3, c.jobs);
+	PARSE_ERR("--joblog given twice", "--joblog", "a", "--joblog", "b", "cmd");
+	PARSE_ERR("--stats-json given twice", "--stats-json", "a", "--stats-json=a", "cmd");
+	PARSE_ERR("--bench-json given twice", "--bench-json", "a", "--bench-json", "b", "cmd");
 }
 
 /* A value given to an option that takes none is named as the user wrote it,
@@ -357,17 +448,22 @@ static void test_parse_command(void)
 
 static void test_parse_min(void)
 {
-	PARSE_OK(4, "-j", "2", "-m", "5", "cmd");
+	PARSE_ERR("--min 5 is above --jobs 2", "-j", "2", "-m", "5", "cmd");
+	PARSE_ERR("--min 5 is above --jobs 2", "-m", "5", "-j", "2", "cmd");
+	PARSE_ERR("--min 3 is above --jobs 2", "-m", "3", "-j", "50%", "cmd");
+	PARSE_OK(4, "-m", "2", "-j", "2", "cmd");
 	CHECK_UINT(2, c.min);
-	PARSE_OK(4, "-m", "5", "-j", "2", "cmd");
-	CHECK_UINT(2, c.min);
+	CHECK_UINT(2, c.jobs);
 	PARSE_OK(4, "-m", "3", "cmd");
 	CHECK_UINT(3, c.min);
+	CHECK_UINT(4, c.jobs);
 	PARSE_OK(4, "--min=0", "cmd");
 	CHECK_UINT(0, c.min);
+	/* Only --min: the default -j (the CPUs) rises to it. */
 	PARSE_OK(2, "-m", "8", "cmd");
-	CHECK_UINT(2, c.min);
-	PARSE_ERR("invalid --min '-1'", "-m", "-1", "cmd");
+	CHECK_UINT(8, c.min);
+	CHECK_UINT(8, c.jobs);
+	PARSE_ERR("invalid --min '-1': expected a number from 0 to 100000", "-m", "-1", "cmd");
 }
 
 static void test_parse_resume(void)
@@ -423,8 +519,10 @@ static void test_parse_other_values(void)
 	CHECK_UINT(16, c.depth);
 	PARSE_OK(8, "--bench", "cmd");
 	CHECK_UINT(3, c.nbench_jobs);
-	PARSE_ERR("invalid --cpus '1,'", "--cpus", "1,", "cmd");
-	PARSE_ERR("invalid --bench-jobs '1,'", "--bench-jobs", "1,", "cmd");
+	PARSE_ERR("invalid --cpus '1,': expected CPU numbers and ranges below 4096, such as 0-3,6",
+		  "--cpus", "1,", "cmd");
+	PARSE_ERR("invalid --bench-jobs '1,': expected pool sizes from 1 to 100000, such as 1,2,8 "
+		  "(16 at most)", "--bench-jobs", "1,", "cmd");
 }
 
 /* config_parse may be called again whatever the previous call saw, even
@@ -452,6 +550,10 @@ int main(void)
 	TEST_RUN(test_parse_defaults);
 	TEST_RUN(test_parse_jobs);
 	TEST_RUN(test_parse_errors);
+	TEST_RUN(test_parse_errors_escaped);
+	TEST_RUN(test_parse_ambiguous);
+	TEST_RUN(test_parse_arg_files);
+	TEST_RUN(test_parse_twice);
 	TEST_RUN(test_parse_value_for_flag);
 	TEST_RUN(test_parse_command);
 	TEST_RUN(test_parse_min);
@@ -459,6 +561,7 @@ int main(void)
 	TEST_RUN(test_parse_halt);
 	TEST_RUN(test_parse_other_values);
 	TEST_RUN(test_parse_again); /* last: what it trips on must not spill into the others */
+	config_free(&c);
 	for (size_t i = 0; i < narenas; i++)
 		free(arenas[i]);
 	return TEST_REPORT();
