@@ -49,7 +49,10 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 		w->first_given = p->now;
 	if (worker_push(w, slot) < 0)
 		log_die(EXIT_FATAL, "out of memory");
+	size_t before = w->out.len;
 	encode_task(p, w, t);
+	w->enqueued += w->out.len - before;
+	t->wire_end = w->enqueued;
 	t->state = TASK_RUNNING;
 	t->t_sent = p->now;
 	hist_add(&p->st->wait, (uint64_t)(p->now - t->t_read));
@@ -66,7 +69,9 @@ static bool can_take(const struct pool *p, const struct worker *w, bool topping_
 		return false;
 	if (p->c->ready_line && !w->ready)
 		return false; /* it said it would say when */
-	if (p->c->max_tasks && w->assigned >= p->c->max_tasks)
+	if (w->epoch.len >= EPOCH_MAX)
+		return false; /* let it drain: see worker.h */
+	if (w->max_tasks && w->assigned >= w->max_tasks)
 		return false;
 	return topping_up || w->fifo_len == 0 || w->fifo_len < low || depth <= 2;
 }
@@ -79,7 +84,7 @@ void dispatch_flush(struct pool *p, struct worker *w)
 		 * nothing more but still counts as alive, and as running when
 		 * it is reaped, until its answers or its exit settle what it
 		 * holds. */
-		worker_close_input(w);
+		worker_close_input(w, false);
 		loop_del(p->loop, w->to_watch);
 		w->to_watch = -1;
 		return;

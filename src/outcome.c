@@ -23,10 +23,11 @@ void outcome_report(uint64_t seq, const char *rec, size_t len, const char *fmt, 
 	log_warn("record %llu: %s; input '%s'", (unsigned long long)seq, cause, shown);
 }
 
-/* Wall-clock time of a monotonic instant, for the joblog. */
-int64_t outcome_wall(const struct pool *p, int64_t mono)
+/* Wall-clock time of an instant of the pool's clock, for the joblog (time
+ * spent stopped is added back: exact for instants since the last stop). */
+int64_t outcome_wall(const struct pool *p, int64_t t)
 {
-	return p->wall0 + (mono - p->mono0);
+	return p->wall0 + (t - p->mono0) + sig_paused_ns();
 }
 
 static void release(struct pool *p, uint32_t slot)
@@ -131,4 +132,25 @@ void outcome_not_run(struct pool *p, uint32_t slot)
 	release(p, slot);
 	p->st->not_run++;
 	settle_empty(p, seq);
+}
+
+void outcome_suspects(struct pool *p, const struct worker *w, const struct seqvec *v,
+		      const char *what)
+{
+	if (v->len == 0)
+		return;
+	uint64_t lo = v->v[0], hi = v->v[0];
+	for (uint32_t i = 0; i < v->len; i++) {
+		lo = v->v[i] < lo ? v->v[i] : lo;
+		hi = v->v[i] > hi ? v->v[i] : hi;
+		if (p->jl)
+			joblog_row(p->jl, p->out.queued, v->v[i], w->pid, outcome_wall(p, p->now), 0,
+				   1, "suspect", "", 0);
+	}
+	log_warn("worker %d %s: the %u results it wrote since it last held no task "
+		 "(records %llu-%llu) may belong to other records",
+		 (int)w->pid, what, v->len, (unsigned long long)lo, (unsigned long long)hi);
+	p->st->ok -= v->len;
+	p->st->suspect += v->len;
+	stop_check_halt(p);
 }

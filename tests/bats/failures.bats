@@ -211,15 +211,16 @@ protocol"
 	assert_file_content "$T/out" 'a\n'
 }
 
-@test "a worker answering twice breaks the protocol: it is stopped and replaced, no task fails" {
+@test "a worker answering twice breaks the protocol: it is stopped and replaced, its last result is suspect" {
 	local dir
 	dir=$(pidfiles_dir)
 	printf 'a\ntwice\nb\n' >"$T/in"
 	# --depth 1: when the extra line arrives the worker holds no task.
 	ppio "$T/in" -k -j 1 --depth 1 -- "$WORKERS_BIN/f_faulty" -p "$dir"
-	assert_status 0
+	assert_status 1
 	assert_file_content "$T/out" 'a\ntwice\nb\n'
-	assert_err "procpool: worker PID broke the protocol: wrote output while holding no task; stopping it"
+	assert_err "procpool: worker PID wrote more answers than it had tasks: the 1 results it wrote since it last held no task (records 2-2) may belong to other records" \
+		"procpool: worker PID broke the protocol: wrote output while holding no task; stopping it"
 	# The worker named was stopped; another one answered b.
 	assert_equal "$(ls "$dir" | wc -l)" 2
 	assert_workers_gone "$dir"

@@ -133,7 +133,7 @@ Try 'procpool --help' for more information."
 	pp_wait
 	assert_status 0
 	run jq -c '.tasks' "$T/s.json"
-	assert_output '{"read":1,"ok":1,"failed":0,"retried":0,"skipped":0,"not_run":0}'
+	assert_output '{"read":1,"ok":1,"failed":0,"suspect":0,"retried":0,"skipped":0,"not_run":0}'
 }
 
 # ---- ulimit -n ------------------------------------------------------------
@@ -148,13 +148,13 @@ Try 'procpool --help' for more information."
 		<"$T/in" >"$T/out" 2>"$T/err" 3>&- &
 	PP_PID=$!
 	BG_PIDS+=("$PP_PID")
-	wait_for 60 vlog_count_at_least 200 'started \([0-9]+ alive\)'
+	wait_for 60 vlog_count_at_least 200 'started \([0-9]+ alive, slot [0-9]+\)'
 	exec 5>"$T/gate"
 	seq 200 >&5
 	pp_wait
 	exec 5>&-
 	assert_status 0
-	assert_vlog_count 200 'started \([0-9]+ alive\)'
+	assert_vlog_count 200 'started \([0-9]+ alive, slot [0-9]+\)'
 	run sort -u "$T/out"
 	assert_output 128
 	run grep -vE ' worker [0-9]+ ' "$T/err"
