@@ -43,7 +43,8 @@ static void requeue_from(struct pool *p, struct worker *w, uint32_t first)
 	w->fifo_len = first;
 }
 
-static void requeue_held(struct pool *p, struct worker *w, const char *outcome, const char *cause)
+static void requeue_held(struct pool *p, struct worker *w, const char *outcome, int exitval,
+			 const char *cause)
 {
 	if (!w->ready) {
 		requeue_from(p, w, 0); /* it never started: no task is at fault */
@@ -63,26 +64,31 @@ static void requeue_held(struct pool *p, struct worker *w, const char *outcome, 
 		p->st->retried++;
 		tasks_enqueue_front(&p->ts, slot);
 	} else {
-		outcome_failed(p, slot, outcome, "%s", cause);
+		int sig = WIFSIGNALED(w->wstatus) ? WTERMSIG(w->wstatus) : 0;
+		outcome_failed(p, slot, outcome, exitval, sig, "%s", cause);
 	}
 }
 
-/* Why w's tasks failed, for the report and the joblog. */
+/* Why w's tasks failed, for the report and the joblog (its Outcome and
+ * Exitval). */
 static void describe(const struct pool *p, const struct worker *w, char *cause, size_t clen,
-		     char *outcome, size_t olen)
+		     char *outcome, size_t olen, int *exitval)
 {
 	char how[64], dur[32];
 	worker_describe_exit(w, how, sizeof how);
+	*exitval = JOBLOG_EXIT_PROCPOOL; /* protocol */
 	if (w->fault == FAULT_TIMEOUT) {
 		format_duration(dur, sizeof dur, p->c->timeout);
 		snprintf(cause, clen, "timed out after %s (worker %d %s)", dur, (int)w->pid, how);
 		snprintf(outcome, olen, "timeout");
+		*exitval = JOBLOG_EXIT_TIMEOUT;
 	} else if (w->fault == FAULT_PROTOCOL) {
 		snprintf(cause, clen, "%s", w->fault_msg);
 		snprintf(outcome, olen, "protocol");
 	} else if (WIFSIGNALED(w->wstatus)) {
 		snprintf(cause, clen, "worker %d %s", (int)w->pid, how);
 		snprintf(outcome, olen, "signal %s", signal_name(WTERMSIG(w->wstatus)));
+		*exitval = JOBLOG_EXIT_SIGNALED(WTERMSIG(w->wstatus));
 	} else if (WEXITSTATUS(w->wstatus) == 0) {
 		snprintf(cause, clen, "worker %d exited with status 0 without answering",
 			 (int)w->pid);
@@ -90,6 +96,7 @@ static void describe(const struct pool *p, const struct worker *w, char *cause, 
 	} else {
 		snprintf(cause, clen, "worker %d %s", (int)w->pid, how);
 		snprintf(outcome, olen, "exit %d", WEXITSTATUS(w->wstatus));
+		*exitval = WEXITSTATUS(w->wstatus);
 	}
 }
 
@@ -97,8 +104,9 @@ static void describe(const struct pool *p, const struct worker *w, char *cause, 
 void fault_settle_held(struct pool *p, struct worker *w)
 {
 	char cause[160], outcome[48];
-	describe(p, w, cause, sizeof cause, outcome, sizeof outcome);
-	requeue_held(p, w, outcome, cause);
+	int exitval;
+	describe(p, w, cause, sizeof cause, outcome, sizeof outcome, &exitval);
+	requeue_held(p, w, outcome, exitval, cause);
 }
 
 void fault_note_exit(struct pool *p, struct worker *w, bool unexpected)
