@@ -17,7 +17,6 @@ static void on_answer(struct pool *p, struct worker *w, const char *line, size_t
 	struct task *t = &p->ts.t[slot];
 	if (worker_note_answer(w, t->seq) < 0)
 		log_die(EXIT_FATAL, "out of memory");
-	t->pid = (int32_t)w->pid;
 	t->run_ns = p->now - t->t_sent;
 	hist_add(&p->st->latency, (uint64_t)t->run_ns);
 	w->latency_sum += t->run_ns;

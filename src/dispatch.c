@@ -18,12 +18,13 @@
 #define BATCH_NS (1 * NS_PER_MS)     /* auto depth: queue about this much work */
 #define COALESCE_MIN_NS 100000       /* let answers pile up when workers hold this much */
 
-/* Encode one task for w's stdin. */
-static void encode_task(struct pool *p, struct worker *w, const struct task *t)
+/* Encode one task for w's stdin; returns its length there. */
+static size_t encode_task(struct pool *p, struct worker *w, const struct task *t)
 {
 	const char *s = buf_head(&t->in);
 	size_t n = t->in.len;
 	struct buf *o = &w->out;
+	size_t before = o->len;
 	if (buf_reserve(o, base64_encoded_len(n) + 1) < 0)
 		log_die(EXIT_FATAL, "out of memory");
 	if (p->c->base64_io == (p->c->wire == WIRE_BASE64)) {
@@ -38,6 +39,7 @@ static void encode_task(struct pool *p, struct worker *w, const struct task *t)
 	}
 	*buf_tail(o) = '\n';
 	o->len++;
+	return o->len - before;
 }
 
 static void give(struct pool *p, struct worker *w, uint32_t slot)
@@ -49,12 +51,14 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 		w->first_given = p->now;
 	if (worker_push(w, slot) < 0)
 		log_die(EXIT_FATAL, "out of memory");
-	size_t before = w->out.len;
-	encode_task(p, w, t);
-	w->enqueued += w->out.len - before;
+	size_t wire = encode_task(p, w, t);
+	t->wire_len = (uint32_t)wire;
+	w->enqueued += wire;
 	t->wire_end = w->enqueued;
 	t->state = TASK_RUNNING;
 	t->t_sent = p->now;
+	t->pid = (int32_t)w->pid;
+	t->slot = w->slot;
 	hist_add(&p->st->wait, (uint64_t)(p->now - t->t_read));
 }
 

@@ -16,6 +16,7 @@
 
 #include "advice.h"
 #include "escape.h"
+#include "joblog.h"
 #include "log.h"
 #include "pool_impl.h"
 #include "util.h"
@@ -45,21 +46,28 @@ static void requeue_from(struct pool *p, struct worker *w, uint32_t first)
 	w->fifo_len = first;
 }
 
+/* Why a gone worker's tasks failed: the report's cause, and the joblog's
+ * Outcome and Exitval. */
+struct why {
+	char cause[160];
+	char outcome[48];
+	int exitval;
+};
+
 /* A task w held counts an attempt: it is to run again (the caller queues
  * it), or it fails. */
-static void charge(struct pool *p, struct worker *w, uint32_t slot, const char *outcome,
-		   const char *cause)
+static void charge(struct pool *p, struct worker *w, uint32_t slot, const struct why *why)
 {
 	struct task *t = &p->ts.t[slot];
-	t->pid = (int32_t)w->pid;
 	t->tries++;
 	if (t->tries <= p->c->retries && !p->stop) {
 		outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s; retrying (attempt %u of %u)",
-			       cause, t->tries + 1, p->c->retries + 1);
+			       why->cause, t->tries + 1, p->c->retries + 1);
 		p->st->retried++;
 		return;
 	}
-	outcome_failed(p, slot, outcome, "%s", cause);
+	int sig = WIFSIGNALED(w->wstatus) ? WTERMSIG(w->wstatus) : 0;
+	outcome_failed(p, slot, why->outcome, why->exitval, sig, "%s", why->cause);
 }
 
 /* How many of the tasks w holds, from the oldest, it had read from its
@@ -81,7 +89,7 @@ static bool exited_cleanly(const struct worker *w)
 	return w->reaped && WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 0;
 }
 
-static void requeue_held(struct pool *p, struct worker *w, const char *outcome, const char *cause)
+static void requeue_held(struct pool *p, struct worker *w, const struct why *why)
 {
 	if (!w->ready || (w->state == WORKER_KILLING && w->fault == FAULT_NONE)) {
 		/* It never started, or we stopped it: no task is at fault. */
@@ -101,7 +109,7 @@ static void requeue_held(struct pool *p, struct worker *w, const char *outcome, 
 	}
 	requeue_from(p, w, charged);
 	for (uint32_t i = 0; i < charged; i++)
-		charge(p, w, w->fifo[(w->fifo_head + i) % w->fifo_cap], outcome, cause);
+		charge(p, w, w->fifo[(w->fifo_head + i) % w->fifo_cap], why);
 	/* Those to run again are still running (a failed one is released):
 	 * from the last, so that the queue keeps their order. */
 	for (uint32_t i = charged; i-- > 0;) {
@@ -112,38 +120,43 @@ static void requeue_held(struct pool *p, struct worker *w, const char *outcome, 
 	w->fifo_len = 0;
 }
 
-/* Why w's tasks failed, for the report and the joblog. */
-static void describe(const struct pool *p, const struct worker *w, char *cause, size_t clen,
-		     char *outcome, size_t olen)
+/* Why w's tasks failed. */
+static void describe(const struct pool *p, const struct worker *w, struct why *why)
 {
 	char how[64], dur[32];
 	worker_describe_exit(w, how, sizeof how);
+	why->exitval = JOBLOG_EXIT_PROCPOOL; /* protocol */
 	if (w->fault == FAULT_TIMEOUT) {
 		format_duration(dur, sizeof dur, p->c->timeout);
-		snprintf(cause, clen, "timed out after %s (worker %d %s)", dur, (int)w->pid, how);
-		snprintf(outcome, olen, "timeout");
+		snprintf(why->cause, sizeof why->cause, "timed out after %s (worker %d %s)", dur,
+			 (int)w->pid, how);
+		snprintf(why->outcome, sizeof why->outcome, "timeout");
+		why->exitval = JOBLOG_EXIT_TIMEOUT;
 	} else if (w->fault == FAULT_PROTOCOL) {
-		snprintf(cause, clen, "%s", w->fault_msg);
-		snprintf(outcome, olen, "protocol");
+		snprintf(why->cause, sizeof why->cause, "%s", w->fault_msg);
+		snprintf(why->outcome, sizeof why->outcome, "protocol");
 	} else if (WIFSIGNALED(w->wstatus)) {
-		snprintf(cause, clen, "worker %d %s", (int)w->pid, how);
-		snprintf(outcome, olen, "signal %s", signal_name(WTERMSIG(w->wstatus)));
+		snprintf(why->cause, sizeof why->cause, "worker %d %s", (int)w->pid, how);
+		snprintf(why->outcome, sizeof why->outcome, "signal %s",
+			 signal_name(WTERMSIG(w->wstatus)));
+		why->exitval = JOBLOG_EXIT_SIGNALED(WTERMSIG(w->wstatus));
 	} else if (WEXITSTATUS(w->wstatus) == 0) {
-		snprintf(cause, clen, "worker %d exited with status 0 without answering",
-			 (int)w->pid);
-		snprintf(outcome, olen, "protocol");
+		snprintf(why->cause, sizeof why->cause,
+			 "worker %d exited with status 0 without answering", (int)w->pid);
+		snprintf(why->outcome, sizeof why->outcome, "protocol");
 	} else {
-		snprintf(cause, clen, "worker %d %s", (int)w->pid, how);
-		snprintf(outcome, olen, "exit %d", WEXITSTATUS(w->wstatus));
+		snprintf(why->cause, sizeof why->cause, "worker %d %s", (int)w->pid, how);
+		snprintf(why->outcome, sizeof why->outcome, "exit %d", WEXITSTATUS(w->wstatus));
+		why->exitval = WEXITSTATUS(w->wstatus);
 	}
 }
 
 /* A gone worker still held tasks: settle each. */
 void fault_settle_held(struct pool *p, struct worker *w)
 {
-	char cause[160], outcome[48];
-	describe(p, w, cause, sizeof cause, outcome, sizeof outcome);
-	requeue_held(p, w, outcome, cause);
+	struct why why;
+	describe(p, w, &why);
+	requeue_held(p, w, &why);
 }
 
 /* A worker of a command that runs once per task (echo, a script that does

@@ -116,8 +116,9 @@ void answers_take(struct pool *p, struct worker *w);
 void outcome_report(uint64_t seq, const char *rec, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void outcome_ok(struct pool *p, uint32_t slot, const char *ans, size_t len);
-void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* exitval, sig: the joblog's Exitval and Signal of the failure. */
+void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, int exitval, int sig,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void outcome_record_failed(struct pool *p, uint64_t seq, const char *rec, size_t len,
 			   const char *outcome, const char *why);
 void outcome_skipped(struct pool *p, uint64_t seq);

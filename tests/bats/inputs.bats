@@ -57,7 +57,7 @@ Try 'procpool --help' for more information."
 	assert_file_content "$T/out" 'a\nb\nd\n'
 	run sed -E 's/worker [0-9]+/worker PID/' "$T/err"
 	assert_output "procpool: record 3: worker PID exited with status 7; input 'c'"
-	run awk -F'\t' 'NR > 1 {print $1, $6, $7}' "$T/log"
+	run awk -F'\t' 'NR > 1 {print $1, $12, $9}' "$T/log"
 	assert_output $'1 ok a\n2 ok b\n3 exit 7 c\n4 ok d'
 	# Resumed with the same files, only record 3 runs again.
 	ppio /dev/null -k --joblog "$T/log" --resume-failed -a "$T/f1" -a "$T/f2" -- "$WORKERS_BIN/upper"

@@ -28,7 +28,7 @@ suspect_range() {
 	assert_equal "$(cat "$T/outside")" ""
 	(($(awk -F'\t' '$1 != "[" $2 "]"' "$T/out" | wc -l) > 0)) || fail "no row was wrong: the test shows nothing"
 	# The joblog marks the range suspect, so --resume runs it again.
-	n=$(awk -F'\t' '$6 == "suspect"' "$T/log" | wc -l)
+	n=$(awk -F'\t' '$12 == "suspect"' "$T/log" | wc -l)
 	assert_equal "$n" "$((hi - lo + 1))"
 	# They count as failed: the exit status is their number (101: over 100).
 	assert_equal "$st" "$((hi - lo + 1 > 100 ? 101 : hi - lo + 1))"
