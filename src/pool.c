@@ -264,6 +264,7 @@ struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned 
 	struct pool p;
 	pool_init(&p, c, in_fds, n_in, out_fd, st);
 	while (!pool_done(&p)) {
+		bool backed_up = sink_backed_up(&p); /* then input and dispatch wait */
 		feed(&p);
 		dispatch(&p);
 		life_restart_step(&p);
@@ -276,6 +277,8 @@ struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned 
 			break;
 		int64_t deadline = timers(&p), nap = dispatch_nap_ns(&p);
 		deadline = earliest(deadline, earliest(flush_at, sink_deadline(&p)));
+		if (backed_up && !sink_backed_up(&p))
+			deadline = 0; /* the flush made room: read and dispatch again */
 		if (nap > 0) {
 			struct timespec ts = {0, (long)nap};
 			nanosleep(&ts, NULL);
