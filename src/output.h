@@ -2,8 +2,8 @@
  *
  * Owns the output buffer and, when it opened one, its own file description
  * of stdout. Answers arrive in wire form (already checked); this module turns
- * them into the output framing: raw bytes then the separator, or one base64
- * line with -b. A slow reader must never stall the pool (signals, timers and
+ * them into the output framing: raw bytes then the separator, one base64
+ * line with -b, or one JSON object a line with --json. A slow reader must never stall the pool (signals, timers and
  * workers keep being served), so a pipe, FIFO or terminal on stdout is
  * reopened non-blocking through /proc/self/fd/1: a file description of our
  * own, so the shell and any other process sharing stdout never see
