@@ -100,17 +100,49 @@ void dispatch_flush(struct pool *p, struct worker *w)
 		life_close_if_pending(p, w);
 }
 
-/* Queue to workers: each task to the worker with the least in flight. */
+/* The worker with the least in flight that can take a task; *other, the
+ * same among those that are not avoid (a retried task failed on it). */
+static struct worker *least_loaded(const struct pool *p, int32_t avoid, struct worker **other)
+{
+	struct worker *best = NULL;
+	*other = NULL;
+	for (unsigned i = 0; i < p->nw; i++) {
+		struct worker *w = p->w[i];
+		if (!can_take(p, w, w->topping_up))
+			continue;
+		if (!best || w->fifo_len < best->fifo_len)
+			best = w;
+		if (avoid && w->pid != avoid && (!*other || w->fifo_len < (*other)->fifo_len))
+			*other = w;
+	}
+	return best;
+}
+
+/* Whether a worker other than pid takes tasks (if not now, soon). */
+static bool another_takes_tasks(const struct pool *p, int32_t pid)
+{
+	for (unsigned i = 0; i < p->nw; i++)
+		if (p->w[i]->pid != pid && worker_takes_tasks(p->w[i]))
+			return true;
+	return false;
+}
+
+/* Queue to workers: each task to the worker with the least in flight. A
+ * task that failed on a worker runs again on another: when only that
+ * worker can take a task now, it gets the next task instead, and when
+ * there is none, the retried one waits for the other to be free. */
 void dispatch(struct pool *p)
 {
 	while (p->ts.qlen > 0 && p->stop == STOP_NONE && !sink_backed_up(p)) {
-		struct worker *best = NULL;
-		for (unsigned i = 0; i < p->nw; i++) {
-			struct worker *w = p->w[i];
-			if (can_take(p, w, w->topping_up) && (!best || w->fifo_len < best->fifo_len))
-				best = w;
-		}
-		if (!best)
+		struct worker *other, *best;
+		int32_t avoid = p->ts.t[tasks_peek(&p->ts)].avoid_pid;
+		if (!(best = least_loaded(p, avoid, &other)))
+			break;
+		if (avoid && other)
+			best = other;
+		else if (avoid && best->pid == avoid && p->ts.qlen > 1)
+			tasks_swap_front(&p->ts);
+		else if (avoid && best->pid == avoid && another_takes_tasks(p, avoid))
 			break;
 		best->topping_up = true;
 		give(p, best, tasks_dequeue(&p->ts));

@@ -224,7 +224,8 @@ static void end_of_output(struct pool *p, struct worker *w)
 	w->eof = true;
 	w->eof_at = p->now;
 	if (w->in.len && !w->discard && w->fifo_len)
-		fault_protocol(p, w, "ended its last answer without a newline");
+		fault_protocol(p, w, p->c->answer_end ? "ended its last answer without the --answer-end line"
+						      : "ended its last answer without a newline");
 	if (worker_is_gone(w))
 		finish(p, w);
 }

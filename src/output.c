@@ -55,6 +55,7 @@ void output_init(struct output *o, int out_fd, const struct config *c)
 	o->base64_out = c->base64_io;
 	o->wire_b64 = c->wire == WIRE_BASE64;
 	o->tag = c->tag;
+	o->lines = c->answer_end && !c->base64_io;
 }
 
 void output_free(struct output *o)
@@ -82,9 +83,47 @@ static void put_answer(struct output *o, const char *ans, size_t alen)
 	}
 }
 
+static void put_tag(struct buf *b, const char *rec, size_t rlen)
+{
+	if (rlen)
+		memcpy(buf_tail(b), rec, rlen);
+	b->len += rlen;
+	*buf_tail(b) = '\t';
+	b->len++;
+}
+
+/* --answer-end: the answer's lines, each ended by a newline (and tagged
+ * with --tag, as GNU parallel tags every line of a job's output); a
+ * separator other than the newline ends the whole record. */
+static void put_lines(struct output *o, const char *rec, size_t rlen, const char *ans, size_t alen)
+{
+	struct buf *b = &o->buf;
+	for (const char *line = ans, *end = ans + alen, *nl; line < end; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (o->tag)
+			put_tag(b, rec, rlen);
+		memcpy(buf_tail(b), line, (size_t)(nl - line) + 1);
+		b->len += (size_t)(nl - line) + 1;
+	}
+	if (o->sep != '\n') {
+		*buf_tail(b) = o->sep;
+		b->len++;
+	}
+}
+
+/* The lines in an answer of --answer-end, for sizing its tags. */
+static size_t count_lines(const char *ans, size_t alen)
+{
+	size_t n = 0;
+	for (const char *s = ans, *end = ans + alen; (s = memchr(s, '\n', (size_t)(end - s))); s++)
+		n++;
+	return n;
+}
+
 int output_result(struct output *o, const char *rec, size_t rlen, const char *ans, size_t alen)
 {
-	size_t need = (o->tag ? rlen + 1 : 0) + base64_encoded_len(alen) + 1;
+	size_t tags = o->tag ? (o->lines ? count_lines(ans, alen) : 1) * (rlen + 1) : 0;
+	size_t need = tags + base64_encoded_len(alen) + 1;
 	if (o->failed)
 		return -1;
 	if (buf_reserve(&o->buf, need) < 0) {
@@ -95,16 +134,15 @@ int output_result(struct output *o, const char *rec, size_t rlen, const char *an
 	}
 	struct buf *b = &o->buf;
 	size_t before = b->len;
-	if (o->tag) {
-		if (rlen)
-			memcpy(buf_tail(b), rec, rlen);
-		b->len += rlen;
-		*buf_tail(b) = '\t';
+	if (o->lines) {
+		put_lines(o, rec, rlen, ans, alen);
+	} else {
+		if (o->tag)
+			put_tag(b, rec, rlen);
+		put_answer(o, ans, alen);
+		*buf_tail(b) = o->sep;
 		b->len++;
 	}
-	put_answer(o, ans, alen);
-	*buf_tail(b) = o->sep;
-	b->len++;
 	o->queued += b->len - before;
 	if (b->len >= WRITE_AT && !o->full && output_flush(o) < 0)
 		return -1;
@@ -141,9 +179,12 @@ static void json_fields(struct output *o, struct json *j, const struct result_fi
 	const char *rec = r->rec ? r->rec : "", *ans = r->ans ? r->ans : "";
 	json_uint(j, "seq", r->seq);
 	json_text(j, "status", status, strlen(status));
-	json_text(j, "error", r->error, r->error ? strlen(r->error) : 0);
+	json_text(j, "error", r->error, r->elen);
 	json_uint(j, "attempts", r->attempts);
-	count_or_null(j, "slot", r->slot);
+	if (r->pid)
+		json_uint(j, "slot", r->slot);
+	else
+		json_null(j, "slot");
 	count_or_null(j, "pid", r->pid);
 	json_text(j, "host", host, strlen(host));
 	json_seconds(j, "start", r->start_ns, 3); /* as the joblog */

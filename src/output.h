@@ -34,6 +34,7 @@ struct output {
 	bool base64_out; /* -b */
 	bool wire_b64;
 	bool tag;
+	bool lines;      /* --answer-end: an answer is lines, each ended by a newline */
 	bool full;       /* the fd took no more: write again once it has room */
 	bool failed;     /* a write failed; errno kept in err */
 	int err;
@@ -52,10 +53,11 @@ struct result_fields {
 	size_t rlen;
 	const char *ans; /* the answer in wire form; none for a failed task */
 	size_t alen;
-	const char *error; /* why the task failed; NULL when it did not */
+	const char *error; /* why the task failed, elen bytes; NULL when it did not */
+	size_t elen;
 	unsigned attempts;
-	unsigned slot;    /* its worker's slot, from 1; 0 when it reached none */
-	pid_t pid;        /* its worker; 0 when none */
+	unsigned slot;    /* its worker's slot, from 0 */
+	pid_t pid;        /* its worker; 0 when none (then slot is null too) */
 	int64_t start_ns; /* wall clock, since the epoch */
 	int64_t run_ns;
 	const char *host; /* where it ran; NULL for this machine (":") */

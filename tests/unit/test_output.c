@@ -44,7 +44,7 @@ static void finish(void)
 
 static struct result_fields ok_task(uint64_t seq, const char *rec, const char *ans)
 {
-	return (struct result_fields){seq, rec, strlen(rec), ans, strlen(ans), NULL, 1, 1,
+	return (struct result_fields){seq, rec, strlen(rec), ans, strlen(ans), NULL, 0, 1, 1,
 				      4242, 1700000000123456789, 1234567, NULL};
 }
 
@@ -86,10 +86,10 @@ static void test_ok_and_failed(void)
 	struct result_fields r = ok_task(1, "h\xc3\xa9llo", "H\xc3\x89LLO");
 	CHECK_INT(0, output_json_result(&o, &r));
 	r = (struct result_fields){2, "crash", 5, NULL, 0, "worker 4243 killed by signal SIGSEGV",
-				   2, 3, 4243, 1700000001000000000, 2000000, "h1"};
+				   36, 2, 3, 4243, 1700000001000000000, 2000000, "h1"};
 	CHECK_INT(0, output_json_result(&o, &r));
 	/* Failed before any worker took it: no slot, no pid. */
-	r = (struct result_fields){3, "a\nb", 3, NULL, 0, "task contains a newline", 0, 0, 0,
+	r = (struct result_fields){3, "a\nb", 3, NULL, 0, "task contains a newline", 23, 0, 0, 0,
 				   1700000002000000000, 0, NULL};
 	CHECK_INT(0, output_json_result(&o, &r));
 	finish();
@@ -125,8 +125,8 @@ static void test_base64_io(void)
 	output_json_result(&o, &r);
 	r = ok_task(3, "", "");
 	output_json_result(&o, &r);
-	r = (struct result_fields){4, "not base64!", 11, NULL, 0, "invalid base64", 0, 0, 0, 0, 0,
-				   NULL};
+	r = (struct result_fields){4, "not base64!", 11, NULL, 0, "invalid base64", 14, 0, 0, 0, 0,
+				   0, NULL};
 	output_json_result(&o, &r);
 	finish();
 	NULL_MEMBER(0, "input");
