@@ -16,7 +16,6 @@
 #include "util.h"
 
 #define WRITE_AT (64 * 1024)    /* a full block is worth a write at once */
-#define BACKED_UP (1u << 20)    /* the reader is behind: stop making results */
 #define SCRATCH_KEEP (1u << 20) /* a decoding buffer kept between results */
 
 /* A file description of stdout's pipe, FIFO or terminal that is ours alone,
@@ -267,7 +266,3 @@ int output_flush(struct output *o)
 	return 1;
 }
 
-bool output_backed_up(const struct output *o)
-{
-	return o->buf.len >= BACKED_UP;
-}

@@ -72,7 +72,11 @@ int output_json_result(struct output *o, const struct result_fields *r);
  * on error. */
 int output_flush(struct output *o);
 static inline void output_has_room(struct output *o) { o->full = false; }
+#define OUTPUT_BACKED_UP (1u << 20) /* the reader is behind: stop making results */
 /* Whether so much waits that the pool should stop producing results. */
-bool output_backed_up(const struct output *o);
+static inline bool output_backed_up(const struct output *o)
+{
+	return o->buf.len >= OUTPUT_BACKED_UP;
+}
 
 #endif
