@@ -4,9 +4,11 @@
  * caller passes the nearest deadline it cares about.
  *
  * Level-triggered, as poll is: a watch is called back every turn its fd is
- * ready. Events 0 pauses a watch, though errors and hang-ups are still
- * reported (as poll reports them). A turn costs in proportion to the watches
- * that are ready, not to those that exist (with epoll).
+ * ready. Events 0 pauses a watch: it is not called back at all, not even
+ * for an error or a hang-up, until it is given events again. (poll reports
+ * those to any fd it is given, so a paused stdin whose writer had exited,
+ * or a stdout whose reader had, woke every turn.) With epoll a turn costs
+ * in proportion to the watches that are ready, not to those that exist.
  *
  * Delete a watch before closing its fd: epoll keeps watching a file as long
  * as any process holds it open. (Should it happen anyway, the loop notices

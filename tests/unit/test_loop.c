@@ -90,20 +90,35 @@ static void test_ready_and_paused(void)
 	close(p[1]);
 }
 
-/* poll reports a hang-up to a paused watch; so must epoll. */
+/* A paused watch hears nothing, not even a hang-up, until it is resumed;
+ * and the wait does not return early for it. */
 static void test_hangup_while_paused(void)
 {
 	struct loop *l = loop_new();
-	int p[2];
+	int p[2], q[2];
 	make_pipe(p);
-	struct seen s = {0};
-	loop_add(l, p[0], 0, on_ready, &s);
-	close(p[1]);
-	CHECK_INT(1, loop_once(l, in_ms(5000)));
-	CHECK(s.rev & POLLHUP);
-	CHECK(!(s.rev & POLLIN));
+	make_pipe(q);
+	struct seen r = {0}, w = {0};
+	int hr = loop_add(l, p[0], 0, on_ready, &r);
+	int hw = loop_add(l, q[1], POLLOUT, on_ready, &w);
+	loop_set(l, hw, 0);
+	close(p[1]); /* p[0] hangs up */
+	close(q[0]); /* q[1] has an error */
+	for (int i = 0; i < 3; i++) {
+		int64_t t0 = now_ns();
+		CHECK_INT(0, loop_once(l, in_ms(20)));
+		CHECK(now_ns() - t0 >= 20 * NS_PER_MS);
+	}
+	loop_set(l, hr, POLLIN);
+	loop_set(l, hw, POLLOUT);
+	CHECK_INT(2, loop_once(l, in_ms(5000)));
+	CHECK_INT(POLLHUP, r.rev);
+	CHECK(w.rev & POLLERR);
+	CHECK_INT(1, r.calls);
+	CHECK_INT(1, w.calls);
 	loop_free(l);
 	close(p[0]);
+	close(q[1]);
 }
 
 static void test_deadline(void)
