@@ -113,9 +113,22 @@ static double sim_time_to(struct sim *m, unsigned n, double t)
 	return m->s.cur >= n ? (double)m->now / SEC : -1;
 }
 
+/* A run from start on 1..1024, watched from warm seconds to until. */
+static void sim_settle(struct sim *m, curve_fn *T, double noise, unsigned start, double warm,
+		       double until)
+{
+	sim_init(m, T, noise, 1, 1024, start);
+	sim_run(m, warm);
+	sim_watch(m);
+	sim_run(m, until);
+}
+
 #define CHECK_RANGE(lo_, x, hi_) do { unsigned x_ = (x); test_checks++; \
 	if (x_ < (lo_) || x_ > (hi_)) TEST_FAIL_("%s = %u, not in [%u, %u] (%s)", #x, x_, \
 		(unsigned)(lo_), (unsigned)(hi_), m.s.why); } while (0)
+/* While watched, the size held stayed in [lo, hi] and changed at most n times. */
+#define CHECK_SETTLED(lo_, hi_, n_) do { CHECK_RANGE(lo_, m.lo, hi_); \
+	CHECK_RANGE(lo_, m.hi, hi_); CHECK(m.changes <= (n_)); } while (0)
 
 /* CPU-bound on 2 CPUs: flat past 2, slightly falling. */
 static double cpu2(unsigned n, double t)
@@ -134,23 +147,12 @@ static void test_cpu_bound_settles_at_ncpu(void)
 {
 	for (int run = 0; run < 10; run++) {
 		struct sim m;
-		sim_init(&m, cpu2, 0.05, 1, 1024, 1);
-		sim_run(&m, 30);
-		sim_watch(&m);
-		sim_run(&m, 150);
-		CHECK_RANGE(2, m.lo, 3);
-		CHECK_RANGE(2, m.hi, 3);
-		CHECK(m.changes <= 2);
+		sim_settle(&m, cpu2, 0.05, 1, 30, 150);
+		CHECK_SETTLED(2, 3, 2);
 		CHECK(m.tries <= 16); /* tries back off while they fail */
 		CHECK(m.bounds_ok);
-
-		sim_init(&m, cpu8, 0.05, 1, 1024, 2);
-		sim_run(&m, 30);
-		sim_watch(&m);
-		sim_run(&m, 150);
-		CHECK_RANGE(6, m.lo, 10);
-		CHECK_RANGE(6, m.hi, 10);
-		CHECK(m.changes <= 2);
+		sim_settle(&m, cpu8, 0.05, 2, 30, 150);
+		CHECK_SETTLED(6, 10, 2);
 	}
 }
 
@@ -191,13 +193,8 @@ static void test_saturating_resource_settles_near_k(void)
 {
 	for (int run = 0; run < 10; run++) {
 		struct sim m;
-		sim_init(&m, saturates40, 0.05, 1, 1024, 1);
-		sim_run(&m, 40);
-		sim_watch(&m);
-		sim_run(&m, 160);
-		CHECK_RANGE(30, m.lo, 52);
-		CHECK_RANGE(30, m.hi, 52);
-		CHECK(m.changes <= 3);
+		sim_settle(&m, saturates40, 0.05, 1, 40, 160);
+		CHECK_SETTLED(30, 52, 3);
 	}
 }
 
@@ -205,13 +202,8 @@ static void test_noisy_machine(void)
 {
 	for (int run = 0; run < 10; run++) {
 		struct sim m;
-		sim_init(&m, saturates40, 0.20, 1, 1024, 1);
-		sim_run(&m, 60);
-		sim_watch(&m);
-		sim_run(&m, 180);
-		CHECK_RANGE(20, m.lo, 64);
-		CHECK_RANGE(20, m.hi, 64);
-		CHECK(m.changes <= 4);
+		sim_settle(&m, saturates40, 0.20, 1, 60, 180);
+		CHECK_SETTLED(20, 64, 4);
 	}
 }
 
