@@ -2,8 +2,9 @@
  * size it wants, between min and max; the pool acts on the answer.
  *
  * Feeding: at sizer_due() (every SIZER_INTERVAL_NS) call sizer_sample()
- * with the tasks completed so far and the workers in use, while tasks wait
- * or run (an idle pool measures its input, not itself).
+ * with the tasks completed so far and the workers in use (running and
+ * ready: one still starting does no work yet), while tasks wait or run
+ * (an idle pool measures its input, not itself).
  *
  * How it decides: it climbs the measured curve of throughput against pool
  * size, as the .NET thread pool's hill climbing does, but by plain tries
@@ -20,9 +21,10 @@
  *   is 1 where throughput grows in proportion to workers and 0 where it is
  *   flat. More workers pay when e is above 1/2 by twice its standard error;
  *   fewer do as well when it is below 1/2 by as much. Anything nearer keeps
- *   the size it holds, so noise alone does not move it (hysteresis); a try
- *   that is not clear is measured again, once, for longer, and one clear
- *   early may stop early only by three standard errors.
+ *   the size it holds, so noise alone does not move it (hysteresis). A try
+ *   that is not clear is made again, once, measured for longer; a try may
+ *   stop short of its planned length only when it is clear by three
+ *   standard errors.
  * - From the size it holds it tries a step up, measures, and keeps the new
  *   size if it paid, else goes back and tries the step down. A step that
  *   worked is doubled for the next try in the same direction, so from its
@@ -99,7 +101,8 @@ static inline unsigned sizer_want(const struct sizer *s)
 	return s->want;
 }
 
-/* Why it wants sizer_want(), e.g. "16 -> 32 paid: +96% for +100% workers". */
+/* Why it wants sizer_want(), e.g. "16 -> 32 paid: +96% for +100% workers;
+ * trying 64". */
 static inline const char *sizer_reason(const struct sizer *s)
 {
 	return s->why;
