@@ -88,9 +88,9 @@ void dispatch_flush(struct pool *p, struct worker *w)
 		 * nothing more but still counts as alive, and as running when
 		 * it is reaped, until its answers or its exit settle what it
 		 * holds. */
-		worker_close_input(w, false);
-		loop_del(p->loop, w->to_watch);
+		loop_del(p->loop, w->to_watch); /* before the close: see loop.h */
 		w->to_watch = -1;
+		worker_close_input(w, false);
 		return;
 	}
 	w->want_write = r == 0;

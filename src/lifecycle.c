@@ -116,11 +116,11 @@ void life_retire(struct pool *p, struct worker *w)
 		p->running--;
 	w->state = WORKER_CLOSING;
 	w->closed_at = p->now;
-	worker_close_input(w, w->out.len == 0);
 	if (w->to_watch >= 0) {
-		loop_del(p->loop, w->to_watch);
+		loop_del(p->loop, w->to_watch); /* before the close: see loop.h */
 		w->to_watch = -1;
 	}
+	worker_close_input(w, w->out.len == 0);
 	p->st->alive = p->running;
 }
 
