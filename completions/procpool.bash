@@ -12,7 +12,7 @@
 # shellcheck disable=SC2207
 
 # Options that take a value, for telling a value from COMMAND.
-_procpool_long_with_value='arg-file wire error-prefix answer-end max-record jobs min idle-timeout
+_procpool_long_with_value='arg-file wire error-prefix answer-end max-record jobs max-jobs min idle-timeout
     depth max-tasks max-tasks-jitter nice cpus mem-limit retries timeout kill-grace start-timeout
     ready stop-timeout halt joblog total stats-json bench-jobs bench-runs
     bench-json'
@@ -147,7 +147,7 @@ _procpool()
             return # a line, or a prefix, of the worker's own
             ;;
         -j | --jobs)
-            COMPREPLY=($(compgen -W "$ncpu 50% 100% 200%" -- "$cur"))
+            COMPREPLY=($(compgen -W "$ncpu 50% 100% 200% auto" -- "$cur"))
             return
             ;;
         --bench-jobs)
@@ -166,7 +166,7 @@ _procpool()
             COMPREPLY=($(compgen -W '5 10 19' -- "$cur"))
             return
             ;;
-        -m | --min | --max-tasks | --max-tasks-jitter | --retries | --total | --bench-runs)
+        -m | --min | --max-jobs | --max-tasks | --max-tasks-jitter | --retries | --total | --bench-runs)
             return # a number
             ;;
     esac

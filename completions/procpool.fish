@@ -6,7 +6,7 @@
 # tests/check-docs checks that every long option of `procpool --help` is here.
 
 # Options taking a value in the next word, for telling a value from COMMAND.
-set -l __procpool_with_value -a --arg-file -w --wire --error-prefix --answer-end --max-record -j --jobs \
+set -l __procpool_with_value -a --arg-file -w --wire --error-prefix --answer-end --max-record -j --jobs --max-jobs \
     -m --min -i --idle-timeout --depth --max-tasks --max-tasks-jitter --nice --cpus --mem-limit \
     --retries --timeout --kill-grace --start-timeout --ready --stop-timeout \
     --halt --joblog --total --stats-json \
@@ -67,7 +67,8 @@ complete $opt -l answer-end -x -d 'Answers are the lines a worker writes before 
 complete $opt -l max-record -x -d 'Longest record accepted (default 64M)' -a '1M 16M 64M 256M 1G'
 
 # Pool
-complete $opt -s j -l jobs -x -d 'Most workers at once (default: online CPUs)' -a '(nproc 2>/dev/null) 50% 100% 200%'
+complete $opt -s j -l jobs -x -d 'Most workers at once (default: online CPUs)' -a '(nproc 2>/dev/null) 50% 100% 200% auto'
+complete $opt -l max-jobs -x -d 'The most -j auto tries (default 32 per CPU)'
 complete $opt -s m -l min -x -d 'Workers kept warm (default 1)'
 complete $opt -s i -l idle-timeout -x -d 'Retire workers idle this long (default 10s)' -a $durations
 complete $opt -l depth -x -d 'Tasks in flight per worker (default auto)' -a 'auto 1 4 16 64'

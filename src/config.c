@@ -31,7 +31,9 @@ const char config_usage[] =
 	"      --max-record SIZE   longest record accepted (default 64M)\n"
 	"\n"
 	"Pool:\n"
-	"  -j, --jobs N|N%         most workers at once (default: online CPUs)\n"
+	"  -j, --jobs N|N%|auto    most workers at once (default: online CPUs); auto:\n"
+	"                          as many as raise throughput, found by trying\n"
+	"      --max-jobs N        the most -j auto tries (default 32 per CPU)\n"
 	"  -m, --min N             workers kept warm (default 1)\n"
 	"  -i, --idle-timeout DUR  retire workers idle this long (default 10s)\n"
 	"      --depth N|auto      tasks in flight per worker (default auto)\n"
@@ -75,7 +77,7 @@ const char config_usage[] =
 
 enum {
 	OPT_TAG = 256, OPT_JSON, OPT_ERROR_PREFIX, OPT_ANSWER_END, OPT_MAX_RECORD, OPT_DEPTH, OPT_MAX_TASKS, OPT_MAX_TASKS_JITTER, OPT_NICE,
-	OPT_CPUS, OPT_PIN_SLOTS,
+	OPT_CPUS, OPT_PIN_SLOTS, OPT_MAX_JOBS,
 	OPT_MEM_LIMIT, OPT_RETRIES, OPT_TIMEOUT, OPT_KILL_GRACE, OPT_START_TIMEOUT, OPT_READY,
 	OPT_STOP_TIMEOUT, OPT_NO_HINTS, OPT_NO_UNBUFFERED_ENV, OPT_HALT, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_PROGRESS, OPT_TOTAL, OPT_STATS,
@@ -97,6 +99,7 @@ static const struct option options[] = {
 	{"min", required_argument, NULL, 'm'},
 	{"idle-timeout", required_argument, NULL, 'i'},
 	{"depth", required_argument, NULL, OPT_DEPTH},
+	{"max-jobs", required_argument, NULL, OPT_MAX_JOBS},
 	{"max-tasks", required_argument, NULL, OPT_MAX_TASKS},
 	{"max-tasks-jitter", required_argument, NULL, OPT_MAX_TASKS_JITTER},
 	{"pin-slots", no_argument, NULL, OPT_PIN_SLOTS},
@@ -350,6 +353,7 @@ static void set_defaults(struct config *c, unsigned ncpus)
 	memset(c, 0, sizeof *c);
 	c->sep = '\n';
 	c->jobs = ncpus ? ncpus : 1;
+	c->max_jobs = 32 * c->jobs;
 	c->min = 1;
 	c->idle_timeout = 10 * 1000000000LL;
 	c->max_record = DEFAULT_MAX_RECORD;
@@ -368,6 +372,7 @@ static const char *expected(int code)
 		{OPT_ANSWER_END, "a line, not empty"},
 		{OPT_READY, "a line"},
 		{'m', "a number from 0 to 100000"},
+		{OPT_MAX_JOBS, "a number from 1 to 100000"},
 		{'i', "a duration such as 250ms, 10s or 2m"},
 		{OPT_DEPTH, "auto or a number from 1 to 65536"},
 		{OPT_MAX_RECORD, "a size from 1 to 1T, such as 64M"},
@@ -453,8 +458,10 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 			break;
 		return 0;
 	case 'j':
+		if ((c->jobs_auto = strcmp(arg, "auto") == 0))
+			return 0;
 		if (parse_jobs(arg, ncpus, &c->jobs) < 0) {
-			fail(err, errlen, "invalid --jobs '%s': expected N or N%%",
+			fail(err, errlen, "invalid --jobs '%s': expected N, N%% or auto",
 			     shown(value, arg, strlen(arg)));
 			return -1;
 		}
@@ -496,6 +503,11 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		return 0;
 	case OPT_PIN_SLOTS:
 		c->pin_slots = true;
+		return 0;
+	case OPT_MAX_JOBS:
+		if (config_count(arg, 1, 100000, &n) < 0)
+			break;
+		c->max_jobs = (unsigned)n;
 		return 0;
 	case OPT_NICE:
 		if (config_count(arg, 0, 39, &n) < 0)
@@ -579,6 +591,10 @@ static int check_min(struct config *c, const bool *seen, char *err, size_t errle
 {
 	if (c->min <= c->jobs)
 		return 0;
+	if (c->jobs_auto) {
+		fail(err, errlen, "--min %u is above --max-jobs %u", c->min, c->jobs);
+		return -1;
+	}
 	if (seen[option_index('j')]) {
 		fail(err, errlen, "--min %u is above --jobs %u", c->min, c->jobs);
 		return -1;
@@ -592,6 +608,17 @@ static int validate(struct config *c, const bool *seen, char *err, size_t errlen
 {
 	if (!seen[option_index('w')])
 		c->wire = c->base64_io ? WIRE_BASE64 : WIRE_LINE;
+	if (seen[option_index(OPT_MAX_JOBS)] && !c->jobs_auto) {
+		fail(err, errlen, "--max-jobs needs -j auto");
+		return -1;
+	}
+	if (c->jobs_auto && c->bench) {
+		fail(err, errlen, "-j auto cannot be used with --bench, which measures the sizes "
+				  "--bench-jobs lists");
+		return -1;
+	}
+	if (c->jobs_auto)
+		c->jobs = c->max_jobs; /* what every bound is sized for */
 	if (check_min(c, seen, err, errlen) < 0)
 		return -1;
 	if (c->resume && c->resume_failed) {

@@ -24,7 +24,9 @@ struct config {
 	const char *error_prefix; /* an answer starting with it fails its task */
 	const char *answer_end;  /* answers end with a line equal to it */
 	int verbose;
-	unsigned jobs, min;
+	unsigned jobs, min;  /* with jobs_auto, jobs is --max-jobs */
+	bool jobs_auto;      /* -j auto: the pool's size follows its throughput */
+	unsigned max_jobs;   /* --max-jobs */
 	int64_t idle_timeout; /* ns */
 	unsigned depth;       /* tasks in flight per worker; 0: auto */
 	size_t max_record;

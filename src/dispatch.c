@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "autojobs.h"
 #include "base64.h"
 #include "hist.h"
 #include "log.h"
@@ -16,6 +17,7 @@
 #define WORKER_PENDING (256u << 10)  /* encoded bytes queued for one worker */
 #define DEPTH_MAX 1024
 #define BATCH_NS (1 * NS_PER_MS)     /* auto depth: queue about this much work */
+#define SHORT_NS (20 * NS_PER_MS)    /* ... and 3 tasks of less than this */
 #define COALESCE_MIN_NS 100000       /* let answers pile up when workers hold this much */
 
 /* Encode one task for w's stdin; returns its length there. */
@@ -60,24 +62,66 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 	t->pid = (int32_t)w->pid;
 	t->slot = w->slot;
 	hist_add(&p->st->wait, (uint64_t)(p->now - t->t_read));
+	if (!w->topping_up) {
+		w->topping_up = true;
+		p->given[p->ngiven++] = w;
+		life_touch(p, w);
+	}
+	dispatch_reindex(p, w);
 }
 
-/* Whether w may take another task this turn. A worker is topped up only
- * once it has worked off a quarter of its depth, so each write carries a
- * batch instead of one task per answer read. */
-static bool can_take(const struct pool *p, const struct worker *w, bool topping_up)
+/* Whether w may be given tasks at all, whatever it holds: the index of
+ * takers holds exactly these. */
+static bool takes_any(const struct pool *p, const struct worker *w)
 {
-	unsigned depth = p->depth > w->min_depth ? p->depth : w->min_depth;
-	unsigned low = depth - depth / 4;
-	if (!worker_takes_tasks(w) || w->fifo_len >= depth || w->out.len >= WORKER_PENDING)
+	if (!worker_takes_tasks(w) || w->out.len >= WORKER_PENDING)
 		return false;
 	if (p->c->ready_line && !w->ready)
 		return false; /* it said it would say when */
 	if (w->epoch.len >= EPOCH_MAX)
 		return false; /* let it drain: see worker.h */
-	if (w->max_tasks && w->assigned >= w->max_tasks)
+	return !(w->max_tasks && w->assigned >= w->max_tasks);
+}
+
+/* Whether what w holds leaves room for another task this round. A worker
+ * is topped up only once it has worked off a quarter of its depth, so each
+ * write carries a batch instead of one task per answer read. */
+static bool has_room(const struct pool *p, const struct worker *w)
+{
+	unsigned depth = p->depth > w->min_depth ? p->depth : w->min_depth;
+	unsigned low = depth - depth / 4;
+	if (w->fifo_len >= depth)
 		return false;
-	return topping_up || w->fifo_len == 0 || w->fifo_len < low || depth <= 2;
+	return w->topping_up || w->fifo_len == 0 || w->fifo_len < low || depth <= 2;
+}
+
+static bool can_take(const struct pool *p, const struct worker *w)
+{
+	return takes_any(p, w) && has_room(p, w);
+}
+
+void dispatch_reindex(struct pool *p, struct worker *w)
+{
+	if (!takes_any(p, w))
+		loadidx_del(&p->takers, &w->ld);
+	else if (!w->ld.in || w->ld.load != w->fifo_len)
+		loadidx_set(&p->takers, &w->ld, w->fifo_len);
+}
+
+void dispatch_forget(struct pool *p, struct worker *w)
+{
+	loadidx_del(&p->takers, &w->ld);
+	if (w->want_write)
+		p->want_write--;
+	if (w->min_depth)
+		p->fed--;
+}
+
+static void set_want_write(struct pool *p, struct worker *w, bool want)
+{
+	if (w->want_write != want)
+		want ? p->want_write++ : p->want_write--;
+	w->want_write = want;
 }
 
 void dispatch_flush(struct pool *p, struct worker *w)
@@ -91,37 +135,44 @@ void dispatch_flush(struct pool *p, struct worker *w)
 		loop_del(p->loop, w->to_watch); /* before the close: see loop.h */
 		w->to_watch = -1;
 		worker_close_input(w, false);
+		set_want_write(p, w, false);
+		dispatch_reindex(p, w);
 		return;
 	}
-	w->want_write = r == 0;
+	set_want_write(p, w, r == 0);
+	dispatch_reindex(p, w); /* its queue of bytes shrank */
 	if (w->to_watch >= 0)
 		loop_set(p->loop, w->to_watch, w->want_write ? POLLOUT : 0);
 	if (r == 1)
 		life_close_if_pending(p, w);
 }
 
-/* The worker with the least in flight that can take a task; *next, the
- * least in flight among the others that can (UINT32_MAX: none); *other,
- * the best among those that are not avoid (a retried task failed on it). */
-static struct worker *least_loaded(const struct pool *p, int32_t avoid, struct worker **other,
-				   uint32_t *next)
+/* A worker fed past the depth (it buffers its output: silence.c) that can
+ * take a task when the least loaded cannot: its room is its own. */
+static struct worker *fed_with_room(const struct pool *p)
 {
-	struct worker *best = NULL;
-	*other = NULL;
-	*next = UINT32_MAX;
-	for (unsigned i = 0; i < p->nw; i++) {
-		struct worker *w = p->w[i];
-		if (!can_take(p, w, w->topping_up))
-			continue;
-		if (!best || w->fifo_len < best->fifo_len) {
-			if (best)
-				*next = best->fifo_len;
-			best = w;
-		} else if (w->fifo_len < *next) {
-			*next = w->fifo_len;
-		}
-		if (avoid && w->pid != avoid && (!*other || w->fifo_len < (*other)->fifo_len))
-			*other = w;
+	for (unsigned i = 0; i < p->nw; i++)
+		if (p->w[i]->min_depth > p->depth && can_take(p, p->w[i]))
+			return p->w[i];
+	return NULL;
+}
+
+/* The least loaded worker that can take a task, from the index; NULL when
+ * it has no room (then none has, all holding as much or more). When it is
+ * avoid (a retried task failed on it), *other is the next least loaded, and
+ * else best itself. */
+static struct worker *least_loaded(struct pool *p, int32_t avoid, struct worker **other)
+{
+	struct loadidx_node *n = loadidx_least(&p->takers);
+	struct worker *best = n && has_room(p, n->owner) ? n->owner : NULL;
+	if (!best && p->fed)
+		best = fed_with_room(p);
+	*other = best;
+	if (best && avoid && best->pid == avoid) {
+		loadidx_del(&p->takers, &best->ld);
+		n = loadidx_least(&p->takers);
+		*other = n && has_room(p, n->owner) ? n->owner : NULL;
+		dispatch_reindex(p, best);
 	}
 	return best;
 }
@@ -135,19 +186,17 @@ static bool another_takes_tasks(const struct pool *p, int32_t pid)
 	return false;
 }
 
-/* Queue to workers: each task to the worker with the least in flight, in
- * batches: the least loaded takes tasks until it holds a little more than
- * the next one (an eighth of the depth), so one scan of the workers serves
- * many tasks. A task that failed on a worker runs again on another: when
- * only that worker can take a task now, it gets the next task instead, and
- * when there is none, the retried one waits for the other to be free. */
+/* Queue to workers: each task to the worker with the least in flight. A
+ * task that failed on a worker runs again on another: when only that
+ * worker can take a task now, it gets the next task instead, and when
+ * there is none, the retried one waits for the other to be free. Then
+ * each worker given tasks writes them, in one batch. */
 void dispatch(struct pool *p)
 {
 	while (p->ts.qlen > 0 && p->stop == STOP_NONE && !sink_backed_up(p)) {
 		struct worker *other, *best;
-		uint32_t next;
 		int32_t avoid = p->ts.t[tasks_peek(&p->ts)].avoid_pid;
-		if (!(best = least_loaded(p, avoid, &other, &next)))
+		if (!(best = least_loaded(p, avoid, &other)))
 			break;
 		if (avoid && other)
 			best = other;
@@ -155,21 +204,16 @@ void dispatch(struct pool *p)
 			tasks_swap_front(&p->ts);
 		else if (avoid && best->pid == avoid && another_takes_tasks(p, avoid))
 			break;
-		uint32_t upto = next == UINT32_MAX ? UINT32_MAX : next + p->depth / 8 + 1;
-		do {
-			best->topping_up = true;
-			give(p, best, tasks_dequeue(&p->ts));
-		} while (p->ts.qlen > 0 && best->fifo_len < upto &&
-			 !p->ts.t[tasks_peek(&p->ts)].avoid_pid && can_take(p, best, true) &&
-			 !sink_backed_up(p));
+		give(p, best, tasks_dequeue(&p->ts));
 	}
-	for (unsigned i = 0; i < p->nw; i++)
-		p->w[i]->topping_up = false;
-	for (unsigned i = 0; i < p->nw; i++) {
-		struct worker *w = p->w[i];
+	for (unsigned i = 0; i < p->ngiven; i++) {
+		struct worker *w = p->given[i];
+		w->topping_up = false;
+		dispatch_reindex(p, w);
 		if (w->out.len && !w->want_write && w->to_fd >= 0)
 			dispatch_flush(p, w);
 	}
+	p->ngiven = 0;
 }
 
 /* Tasks the workers still starting under --ready will take once ready: a
@@ -192,7 +236,7 @@ void dispatch_scale(struct pool *p)
 	if (p->stop)
 		return;
 	bool work_may_come = !p->in_done || p->ts.qlen > 0;
-	while (p->nw < p->c->jobs && !p->stop) {
+	while (p->nw < autojobs_cap(p) && !p->stop) {
 		bool want = p->ts.qlen > coming_capacity(p) ||
 			    (work_may_come && p->running < p->c->min);
 		if (!want || !life_start(p))
@@ -202,8 +246,12 @@ void dispatch_scale(struct pool *p)
 }
 
 /* Auto depth: about BATCH_NS of work in flight per worker, plus the task it
- * is on. Tiny tasks get deep pipelines; a task of a millisecond or more gets
- * 1 or 2, so that load balances and -k never waits behind a long queue. */
+ * is on. Tiny tasks get deep pipelines; a task of SHORT_NS or more gets 1
+ * or 2, so that load balances and -k never waits behind a long queue.
+ * Below SHORT_NS a worker holds at least 3: then the next task is in its
+ * pipe when it finishes one, and it does not sleep in read(2) waiting for
+ * our turn to come round (at -j 1024 a turn takes milliseconds), so a write
+ * does not have to wake it: that wake-up was most of what a task cost us. */
 void dispatch_learn(struct pool *p, int64_t per_task)
 {
 	if (p->c->depth)
@@ -211,7 +259,9 @@ void dispatch_learn(struct pool *p, int64_t per_task)
 	/* A short memory: a run ramps up from depth 1 in a few reads. */
 	p->svc_ns = p->svc_ns ? (p->svc_ns + per_task) / 2 : per_task;
 	int64_t d = 1 + (p->svc_ns > 0 ? BATCH_NS / p->svc_ns : DEPTH_MAX);
-	unsigned cap = WINDOW / (2 * p->c->jobs);
+	if (p->svc_ns < SHORT_NS && d < 3)
+		d = 3;
+	unsigned cap = p->window / (2 * p->c->jobs);
 	if (cap > DEPTH_MAX)
 		cap = DEPTH_MAX;
 	p->depth = d > (int64_t)cap ? (cap ? cap : 1) : (unsigned)d;
@@ -223,19 +273,15 @@ void dispatch_learn(struct pool *p, int64_t per_task)
  * Returns how long to wait, 0 when some worker is idle or nearly so. */
 int64_t dispatch_nap_ns(const struct pool *p)
 {
-	if (p->c->depth || p->svc_ns <= 0 || p->running == 0)
+	/* A worker that drains its pipe faster than we nap: no nap. */
+	if (p->c->depth || p->svc_ns <= 0 || p->running == 0 || p->want_write)
 		return 0;
-	int64_t least = INT64_MAX;
-	for (unsigned i = 0; i < p->nw; i++) {
-		const struct worker *w = p->w[i];
-		if (w->want_write)
-			return 0; /* a worker drains its pipe faster than we nap */
-		if (w->state != WORKER_RUNNING)
-			continue;
-		int64_t left = (int64_t)w->fifo_len * p->svc_ns;
-		if (left < least)
-			least = left;
-	}
+	/* The least loaded taker holds the least; none has room to spare
+	 * when it is not there: every one holds three quarters of the depth. */
+	const struct loadidx_node *n = loadidx_least(&p->takers);
+	const struct worker *w = n ? n->owner : NULL;
+	unsigned held = w ? w->fifo_len : p->depth - p->depth / 4;
+	int64_t least = (int64_t)held * p->svc_ns;
 	if (least < 2 * COALESCE_MIN_NS)
 		return 0;
 	return least / 2 < NS_PER_MS ? least / 2 : NS_PER_MS;

@@ -58,16 +58,46 @@ static void fatal_spawn(struct pool *p, const struct spawn_error *e)
 	stop_now(p);
 }
 
+/* Room for one more worker in the pool's arrays: 0, or -1. */
+static int grow_arrays(struct pool *p)
+{
+	if (p->nw < p->wcap)
+		return 0;
+	unsigned cap = p->wcap ? p->wcap * 2 : 8;
+	struct worker **a = realloc(p->w, cap * sizeof *a);
+	if (a)
+		p->w = a;
+	struct worker **g = a ? realloc(p->given, cap * sizeof *g) : NULL;
+	if (!g)
+		return -1;
+	p->given = g;
+	p->wcap = cap;
+	return 0;
+}
+
+void life_touch(struct pool *p, struct worker *w)
+{
+	dispatch_reindex(p, w);
+	if (w->touched)
+		return;
+	if (p->ntouched == p->tcap) {
+		/* One looked at may be touched again in the same pass. */
+		unsigned cap = p->tcap ? p->tcap * 2 : 16;
+		struct worker **t = realloc(p->touched, cap * sizeof *t);
+		if (!t)
+			log_die(EXIT_FATAL, "out of memory");
+		p->touched = t;
+		p->tcap = cap;
+	}
+	w->touched = true;
+	w->touched_at = p->ntouched;
+	p->touched[p->ntouched++] = w;
+}
+
 struct worker *life_start(struct pool *p)
 {
-	if (p->nw == p->wcap) {
-		unsigned cap = p->wcap ? p->wcap * 2 : 8;
-		struct worker **a = realloc(p->w, cap * sizeof *a);
-		if (!a)
-			return NULL;
-		p->w = a;
-		p->wcap = cap;
-	}
+	if (grow_arrays(p) < 0)
+		return NULL;
 	struct worker *w = malloc(sizeof *w);
 	if (!w)
 		return NULL;
@@ -97,7 +127,12 @@ struct worker *life_start(struct pool *p)
 		log_die(EXIT_FATAL, "out of memory");
 	if (sig_track_group(w->pid) < 0)
 		log_die(EXIT_FATAL, "out of memory");
+	loadidx_node_init(&w->ld, w);
+	heap_node_init(&w->due, w);
+	w->at = p->nw;
 	p->w[p->nw++] = w;
+	p->inputs_closed = false; /* this one's is open */
+	life_touch(p, w);
 	p->running++;
 	p->st->started++;
 	if (w->slot < p->st->nslots)
@@ -122,6 +157,7 @@ void life_retire(struct pool *p, struct worker *w)
 	}
 	worker_close_input(w, w->out.len == 0);
 	p->st->alive = p->running;
+	life_touch(p, w);
 }
 
 void life_kill(struct pool *p, struct worker *w, int sig)
@@ -130,6 +166,7 @@ void life_kill(struct pool *p, struct worker *w, int sig)
 	w->state = WORKER_KILLING;
 	worker_signal(w, sig);
 	w->kill_at = sig == SIGKILL ? -1 : p->now + p->c->kill_grace;
+	life_touch(p, w);
 }
 
 void life_ready(struct pool *p, struct worker *w, const char *how)
@@ -144,6 +181,7 @@ void life_ready(struct pool *p, struct worker *w, const char *how)
 	char dur[32];
 	format_duration(dur, sizeof dur, p->now - w->started_at);
 	log_event("worker %d ready after %s (%s)", (int)w->pid, dur, how);
+	life_touch(p, w);
 	life_close_if_pending(p, w);
 }
 
@@ -169,12 +207,16 @@ void life_close_if_pending(struct pool *p, struct worker *w)
  * and each exits when done. A task requeued later goes to a new worker. */
 void life_close_inputs(struct pool *p)
 {
+	if (p->inputs_closed)
+		return; /* until a worker starts */
+	p->inputs_closed = true;
 	for (unsigned i = 0; i < p->nw; i++) {
 		struct worker *w = p->w[i];
 		if (w->state != WORKER_RUNNING || w->close_pending)
 			continue;
 		w->close_pending = true;
 		w->check_at = p->now + CLOSE_CHECK_NS;
+		life_touch(p, w);
 		life_close_if_pending(p, w);
 	}
 }
@@ -204,11 +246,12 @@ static void finish(struct pool *p, struct worker *w)
 		loop_del(p->loop, w->from_watch);
 	if (w->to_watch >= 0)
 		loop_del(p->loop, w->to_watch);
-	for (unsigned i = 0; i < p->nw; i++)
-		if (p->w[i] == w) {
-			p->w[i] = p->w[--p->nw];
-			break;
-		}
+	dispatch_forget(p, w);
+	heap_remove(&p->deadlines, &w->due);
+	if (w->touched)
+		p->touched[w->touched_at] = NULL;
+	p->w[w->at] = p->w[--p->nw];
+	p->w[w->at]->at = w->at;
 	sig_untrack_group(w->pid);
 	slots_give(&p->slots, w->slot);
 	worker_free(w);
@@ -223,6 +266,7 @@ static void end_of_output(struct pool *p, struct worker *w)
 	close_fd(&w->from_fd);
 	w->eof = true;
 	w->eof_at = p->now;
+	life_touch(p, w);
 	if (w->in.len && !w->discard && w->fifo_len)
 		fault_protocol(p, w, p->c->answer_end ? "ended its last answer without the --answer-end line"
 						      : "ended its last answer without a newline");
@@ -238,10 +282,12 @@ static void on_readable(void *ctx, int fd, short revents)
 	(void)revents;
 	p->now = pool_clock();
 	ssize_t n = worker_read(w);
-	if (n > 0)
+	if (n > 0) {
 		answers_take(p, w);
-	else if (n == 0 || errno != EAGAIN)
-		end_of_output(p, w);
+		life_touch(p, w);
+	} else if (n == 0 || errno != EAGAIN) {
+		end_of_output(p, w); /* which may free it */
+	}
 }
 
 static void on_writable(void *ctx, int fd, short revents)
@@ -250,6 +296,7 @@ static void on_writable(void *ctx, int fd, short revents)
 	(void)fd;
 	(void)revents;
 	dispatch_flush(w->owner, w);
+	life_touch(w->owner, w);
 }
 
 void life_reap(struct pool *p)
@@ -265,6 +312,7 @@ void life_reap(struct pool *p)
 			w->reaped = true;
 			w->wstatus = status;
 			w->reaped_at = p->now;
+			life_touch(p, w);
 			if (worker_is_gone(w))
 				finish(p, w);
 			break;
@@ -280,6 +328,7 @@ void life_reap(struct pool *p)
 void life_restart_all(struct pool *p)
 {
 	p->generation++;
+	p->restarting = true;
 	log_event("replacing every worker (SIGUSR2)");
 }
 
@@ -300,12 +349,17 @@ void life_restart_step(struct pool *p)
 {
 	unsigned at_once = 1 + p->c->jobs / 8;
 	struct worker *old;
-	while (!p->stop && p->replacing < at_once && (old = next_to_replace(p))) {
+	while (p->restarting && !p->stop && p->replacing < at_once) {
+		if (!(old = next_to_replace(p))) {
+			p->restarting = false; /* every old one is on its way out */
+			return;
+		}
 		old->replaced = true;
 		p->replacing++;
 		old->close_pending = true;
 		old->check_at = p->now;
 		log_event("worker %d to be replaced (%u tasks held)", (int)old->pid, old->fifo_len);
+		life_touch(p, old);
 		life_close_if_pending(p, old);
 	}
 }
@@ -350,12 +404,16 @@ static int64_t closed_since(const struct worker *w)
 	return w->closed_at > w->idle_since ? w->closed_at : w->idle_since;
 }
 
-/* Act on one worker's due deadlines; return its next one (-1: none). */
-static int64_t worker_timers(struct pool *p, struct worker *w)
+/* Act on one worker's due deadlines; return its next one (-1: none), and
+ * in *acted whether something was due (then what was acted on may have
+ * moved deadlines looked at before it). */
+static int64_t worker_timers(struct pool *p, struct worker *w, bool *acted)
 {
 	const struct config *c = p->c;
 	int64_t next = -1, t;
-#define DUE(when) ((t = (when)) <= p->now || ((next < 0 || t < next) && (next = t, 0)))
+	*acted = false;
+#define DUE(when) \
+	((t = (when)) <= p->now ? (*acted = true) : ((next < 0 || t < next) && (next = t, 0)))
 	if (!w->ready && w->sent && w->state == WORKER_RUNNING && DUE(w->check_at)) {
 		w->check_at = p->now + (w->close_pending ? CLOSE_CHECK_NS : READ_CHECK_NS);
 		if (seen_reading(p, w))
@@ -365,9 +423,15 @@ static int64_t worker_timers(struct pool *p, struct worker *w)
 	}
 	if ((t = start_deadline(p, w)) >= 0 && DUE(t))
 		start_timed_out(p, w);
-	if (w->state == WORKER_RUNNING && w->fifo_len == 0 && !w->close_pending &&
-	    !(w->idle_noted && p->running <= c->min) && DUE(w->idle_since + c->idle_timeout))
-		idle_timer(p, w);
+	if (w->state == WORKER_RUNNING && w->fifo_len == 0 && !w->close_pending) {
+		if (!(w->idle_noted && p->running <= c->min)) {
+			if (DUE(w->idle_since + c->idle_timeout))
+				idle_timer(p, w);
+		} else {
+			/* Kept at --min: look again, the pool may have grown. */
+			(void)DUE(p->now + c->idle_timeout);
+		}
+	}
 	if (c->timeout && w->ready && w->fifo_len && w->state != WORKER_KILLING &&
 	    DUE(w->head_since + c->timeout)) {
 		/* The task has failed: an answer it might still write is not
@@ -408,18 +472,34 @@ static int64_t worker_timers(struct pool *p, struct worker *w)
 	return next;
 }
 
-/* Run due worker timers; return the nearest deadline left (-1: none). */
+/* Run due worker timers; return the nearest deadline left (-1: none). Only
+ * the workers whose deadline is due or whose state changed (life_touch)
+ * are looked at: a turn does not visit every worker. */
 int64_t life_timers(struct pool *p)
 {
-	int64_t next = -1;
-	for (unsigned i = 0; i < p->nw;) {
-		struct worker *w = p->w[i];
-		int64_t t = worker_timers(p, w);
-		if (i < p->nw && p->w[i] != w)
-			continue; /* it finished and another took its place */
-		if (t >= 0 && (next < 0 || t < next))
-			next = t;
-		i++;
+	struct heap_node *top;
+	while ((top = heap_top(&p->deadlines)) && top->at <= p->now) {
+		heap_pop(&p->deadlines);
+		life_touch(p, top->owner);
 	}
-	return next;
+	for (unsigned i = 0; i < p->ntouched; i++) {
+		struct worker *w = p->touched[i];
+		int64_t t = -1;
+		bool acted = true;
+		/* A few times over at most, should each act move another. */
+		for (int k = 0; w && acted && k < 4; k++) {
+			t = worker_timers(p, w, &acted);
+			w = p->touched[i]; /* NULL: it finished */
+		}
+		if (!w)
+			continue;
+		w->touched = false;
+		if (t < 0)
+			heap_remove(&p->deadlines, &w->due);
+		else if (heap_push(&p->deadlines, &w->due, t) < 0)
+			log_die(EXIT_FATAL, "out of memory");
+	}
+	p->ntouched = 0;
+	top = heap_top(&p->deadlines);
+	return top ? top->at : -1;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "autojobs.h"
 #include "base64.h"
 #include "log.h"
 #include "loop.h"
@@ -177,18 +178,23 @@ static void on_signal(void *ctx, int fd, short revents)
 	}
 }
 
+/* For the progress line: workers that hold tasks. */
+static unsigned busy_workers(const struct pool *p)
+{
+	unsigned busy = 0;
+	for (unsigned i = 0; i < p->nw; i++)
+		busy += p->w[i]->fifo_len > 0;
+	return busy;
+}
+
 /* Run due timers; return the nearest deadline left (-1: none). */
 static int64_t timers(struct pool *p)
 {
-	int64_t next = earliest(life_timers(p), stop_timers(p));
+	int64_t next = earliest(earliest(life_timers(p), stop_timers(p)), autojobs_timer(p));
 	if (p->c->progress) {
-		unsigned busy = 0;
-		for (unsigned i = 0; i < p->nw; i++)
-			busy += p->w[i]->fifo_len > 0;
-		p->st->busy = busy;
-		int64_t t = progress_tick(&p->prog, p->st, p->now);
-		if (next < 0 || t < next)
-			next = t;
+		if (p->now >= p->prog.next) /* a redraw: count the busy */
+			p->st->busy = busy_workers(p);
+		next = earliest(next, progress_tick(&p->prog, p->st, p->now));
 	}
 	return next;
 }
@@ -237,7 +243,10 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	p->depth = c->depth ? c->depth : 1;
 	p->in_watch = -1;
 	p->loop = loop_new();
-	if (!p->loop || tasks_init(&p->ts, WINDOW, c->keep_order) < 0)
+	/* Room for a pipeline of 3 on every worker and as much read ahead. */
+	p->window = c->jobs > WINDOW / WINDOW_PER_JOB ? c->jobs * WINDOW_PER_JOB : WINDOW;
+	if (!p->loop || tasks_init(&p->ts, p->window, c->keep_order) < 0 ||
+	    loadidx_init(&p->takers, LOADIDX_MAX) < 0)
 		log_die(EXIT_FATAL, "out of memory");
 	input_init(&p->in, in_fds, n_in, c->base64_io ? '\n' : c->sep, c->max_record);
 	open_side_files(p);
@@ -246,14 +255,17 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	    (p->in_watch = loop_add(p->loop, input_fd(&p->in), POLLIN, on_input, p)) < 0)
 		log_die(EXIT_FATAL, "cannot set up: %s", strerror(errno));
 	sink_init(p, out_fd);
+	autojobs_init(p);
 	if (c->progress)
 		progress_init(&p->prog, 2, p->now);
 }
 
 static void pool_fini(struct pool *p)
 {
-	if (p->c->progress)
+	if (p->c->progress) {
+		p->st->busy = busy_workers(p);
 		progress_end(&p->prog, p->st, now_ns());
+	}
 	sink_fini(p);
 	seqset_free(&p->skip);
 	for (unsigned i = 0; i < p->nw; i++) {
@@ -261,6 +273,10 @@ static void pool_fini(struct pool *p)
 		free(p->w[i]);
 	}
 	free(p->w);
+	free(p->touched);
+	free(p->given);
+	heap_free(&p->deadlines);
+	loadidx_free(&p->takers);
 	tasks_free(&p->ts);
 	slots_free(&p->slots);
 	input_close(&p->in);

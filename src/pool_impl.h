@@ -12,6 +12,7 @@
  *   sink.c       results out to stdout without blocking; back-pressure
  *   silence.c    a worker that holds tasks and says nothing: buffering, or
  *                skipping answers; feeding it, flushing it, telling the user
+ *   autojobs.c   -j auto: the pool's size from its measured throughput
  *
  * Invariants:
  * - Every record read is in exactly one place: a free-standing failure or
@@ -38,12 +39,14 @@
 #include "sig.h"
 #include "slot.h"
 #include "spawn.h"
+#include "sizer.h"
 #include "stats.h"
 #include "tasks.h"
 #include "util.h"
 #include "worker.h"
 
-#define WINDOW 4096                  /* task slots: the most tasks read ahead */
+#define WINDOW 4096                  /* task slots: the most tasks read ahead, */
+#define WINDOW_PER_JOB 8             /* or this many per worker when more */
 #define HOLD_BYTES (16u << 20)       /* stop reading while tasks hold this much */
 
 enum stop { STOP_NONE, STOP_SOON, STOP_NOW };
@@ -64,6 +67,7 @@ struct pool {
 
 	/* the window: outcome.c */
 	struct tasks ts;
+	unsigned window; /* its task slots */
 	size_t held; /* bytes held by live tasks */
 
 	/* workers: lifecycle.c */
@@ -75,10 +79,26 @@ struct pool {
 	unsigned generation; /* SIGUSR2: workers of an older one are replaced */
 	unsigned replacing;  /* replaced workers not yet gone */
 	struct slots slots;
+	bool inputs_closed;  /* life_close_inputs has closed every worker */
+	bool restarting;     /* SIGUSR2: workers of an older generation remain */
+	/* Deadlines cost what is due or changed, not -j: the nearest of each
+	 * worker in a heap, and the workers whose state changed this turn
+	 * (life_touch) looked at again. */
+	struct heap deadlines;
+	struct worker **touched;
+	unsigned ntouched, tcap;
 
-	/* dispatch.c */
+	/* dispatch.c: the workers that may take tasks, by tasks held, so that
+	 * the least loaded is found without a scan; those given tasks in this
+	 * dispatch round */
 	unsigned depth;
 	int64_t svc_ns; /* estimated service time of one task */
+	struct loadidx takers;
+	struct worker **given;
+	unsigned ngiven;
+	unsigned fed;        /* workers fed past the depth (silence.c) */
+	struct sizer sizer;  /* -j auto: autojobs.c */
+	unsigned want_write; /* workers waiting for their stdin pipe to drain */
 
 	/* output: sink.c, outcome.c */
 	struct output out;
@@ -107,6 +127,9 @@ void dispatch(struct pool *p);
 void dispatch_flush(struct pool *p, struct worker *w);
 void dispatch_scale(struct pool *p);
 void dispatch_learn(struct pool *p, int64_t per_task);
+/* w's state changed: its place in the index of takers. */
+void dispatch_reindex(struct pool *p, struct worker *w);
+void dispatch_forget(struct pool *p, struct worker *w);
 int64_t dispatch_nap_ns(const struct pool *p);
 
 /* answers.c */
@@ -142,6 +165,8 @@ void life_close_inputs(struct pool *p);
 void life_restart_all(struct pool *p);
 void life_restart_step(struct pool *p);
 int64_t life_timers(struct pool *p);
+/* w's state changed: look at its deadlines and its place in dispatch. */
+void life_touch(struct pool *p, struct worker *w);
 
 /* fault.c */
 void fault_protocol(struct pool *p, struct worker *w, const char *what);

@@ -113,8 +113,11 @@ void silence_check(struct pool *p, struct worker *w)
 	if (!w->starved_since)
 		w->starved_since = p->now;
 	w->quiet_at = p->now + QUIET_MIN_NS;
-	if (p->ts.qlen > 0 && feed_more(w))
+	bool fed_before = w->min_depth > 0;
+	if (p->ts.qlen > 0 && feed_more(w)) {
+		p->fed += !fed_before;
 		return;
+	}
 	/* Nothing more can be sent. When the window is full, that will not
 	 * change until this worker answers: close it now. When input is slow,
 	 * give a worker that batches on purpose its time first. */

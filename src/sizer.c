@@ -187,6 +187,7 @@ static void baseline(struct sizer *s, const struct sizer_meas *m, int64_t now)
 
 static void accept(struct sizer *s, const struct sizer_meas *m, int64_t now)
 {
+	bool up = m->size > s->cur;
 	s->cur = m->size;
 	s->base = *m;
 	s->step = umin(s->step * 2, s->cur);
@@ -194,6 +195,12 @@ static void accept(struct sizer *s, const struct sizer_meas *m, int64_t now)
 	if (s->holding) {
 		s->holding = false;
 		s->hold_ns = HOLD_MIN_NS;
+	}
+	if (up && s->cur == s->max) {
+		/* Up to the ceiling, and it paid: nothing above to try, and
+		 * halving now would only cost what was gained. Hold. */
+		s->hold_ns = HOLD_MIN_NS;
+		hold(s, now);
 	}
 	try_next(s, now, true);
 }
@@ -297,4 +304,11 @@ unsigned sizer_sample(struct sizer *s, int64_t now, uint64_t done, unsigned size
 	else
 		baseline(s, &m, now);
 	return s->want;
+}
+
+void sizer_pause(struct sizer *s, int64_t now)
+{
+	s->started = false;
+	s->still = 0;
+	s->due = now + SIZER_INTERVAL_NS;
 }

@@ -44,7 +44,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SIZER_INTERVAL_NS (200 * 1000000LL)
+#define SIZER_INTERVAL_NS (100 * 1000000LL)
 
 /* Throughput at one size in use. */
 struct sizer_meas {
@@ -90,6 +90,11 @@ void sizer_init(struct sizer *s, unsigned min, unsigned max, unsigned start, int
 /* A sample: done tasks completed so far, size workers in use. Returns the
  * size wanted; a sample before sizer_due() changes nothing. */
 unsigned sizer_sample(struct sizer *s, int64_t now, uint64_t done, unsigned size);
+
+/* The pool is not what limits throughput now (nothing waits for a
+ * worker): the interval under way is not counted, and the next sample
+ * starts a new one. */
+void sizer_pause(struct sizer *s, int64_t now);
 
 static inline int64_t sizer_due(const struct sizer *s)
 {

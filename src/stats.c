@@ -52,6 +52,28 @@ static void dur(char *dst, size_t len, uint64_t ns)
 	format_duration(dst, len, (int64_t)ns);
 }
 
+void stats_note_size(struct stats *s, unsigned size, const char *why)
+{
+	bool again = s->nsizes && s->sizes[s->nsizes - 1] == size;
+	if (!again && s->nsizes < sizeof s->sizes / sizeof s->sizes[0])
+		s->sizes[s->nsizes++] = size;
+	snprintf(s->size_why, sizeof s->size_why, "%s", why);
+}
+
+/* "  -j auto   asked for 2 4 8 16; now 16: why\n" at buf, or nothing. */
+static int print_sizes(const struct stats *s, char *buf, size_t len)
+{
+	if (!s->nsizes)
+		return 0;
+	int n = snprintf(buf, len, "  -j auto   asked for");
+	for (unsigned i = 0; i < s->nsizes && n > 0 && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, " %u", s->sizes[i]);
+	if (n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, "; holds %u; last: %s\n", s->size_holds,
+			      s->size_why);
+	return n;
+}
+
 void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 {
 	int64_t elapsed = final && s->wall_ns ? s->wall_ns : now - s->t0;
@@ -86,6 +108,8 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 		(unsigned long long)s->read, wall, rate(s, elapsed), p50, p90, p99, p999, mx, w50,
 		w99, (unsigned long long)s->started, (unsigned long long)s->retired,
 		(unsigned long long)s->crashed, bad_exits, s->peak, s->alive, su);
+	if (n > 0 && (size_t)n < sizeof text)
+		n += print_sizes(s, text + n, sizeof text - (size_t)n);
 	if (n > 0 && (size_t)n < sizeof text && final)
 		n += snprintf(text + n, sizeof text - (size_t)n,
 			      "  cpu       %.2fs user, %.2fs system (workers)\n"
@@ -136,6 +160,13 @@ int stats_write_json(const struct stats *s, int fd)
 				n++ ? ", " : "", k, (unsigned long long)s->slot_workers[k],
 				(unsigned long long)s->slot_tasks[k]);
 	fprintf(f, "],\n");
+	if (s->nsizes) {
+		fprintf(f, "  \"jobs_auto\": {\"asked\": [");
+		for (unsigned i = 0; i < s->nsizes; i++)
+			fprintf(f, "%s%u", i ? ", " : "", s->sizes[i]);
+		/* The reason is procpool's own text: no quotes, no control bytes. */
+		fprintf(f, "], \"holds\": %u, \"why\": \"%s\"},\n", s->size_holds, s->size_why);
+	}
 	fprintf(f, "  \"cpu_ns\": {\"user\": %llu, \"system\": %llu},\n",
 		(unsigned long long)s->cpu_user_ns, (unsigned long long)s->cpu_sys_ns);
 	fprintf(f, "  \"self_cpu_ns\": {\"user\": %llu, \"system\": %llu},\n"

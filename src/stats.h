@@ -28,12 +28,18 @@ struct stats {
 	int64_t wall_ns;      /* at the end */
 	unsigned nslots;      /* per slot (stats_slots): workers started, tasks answered */
 	uint64_t *slot_workers, *slot_tasks;
+	/* -j auto: the sizes it asked for, in order, and why the last */
+	unsigned sizes[32], nsizes;
+	unsigned size_holds;  /* the size it settled on last */
+	char size_why[96];
 };
 
 void stats_init(struct stats *s, int64_t now, uint64_t total);
 /* Count per slot, for n slots: 0, or -1 when out of memory. */
 int stats_slots(struct stats *s, unsigned n);
 void stats_free(struct stats *s);
+/* -j auto asked for size, for the reason why. */
+void stats_note_size(struct stats *s, unsigned size, const char *why);
 /* The human summary (--stats, and SIGUSR1 with final false). */
 void stats_print(const struct stats *s, int fd, int64_t now, bool final);
 /* The JSON object (--stats-json), written to fd, which it closes. 0 or -1

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "heap.h"
+#include "loadidx.h"
 #include "spawn.h"
 
 enum worker_state {
@@ -89,6 +91,12 @@ struct worker {
 	char fault_msg[96]; /* for FAULT_PROTOCOL */
 	void *owner;        /* for callbacks: the pool */
 	bool idle_noted;    /* "kept alive at min" was said for this idle spell */
+	/* the pool's indexes (pool_impl.h), so that a turn costs what changed */
+	unsigned at;             /* its place in the pool's array */
+	struct loadidx_node ld;  /* in the index of takers, by tasks held */
+	struct heap_node due;    /* its nearest deadline */
+	bool touched;            /* its deadlines are to be looked at this turn */
+	unsigned touched_at;     /* its place in the list of those */
 };
 
 /* Start a worker. 0, or -1 with errno and e saying what failed. */

@@ -130,11 +130,11 @@ Try 'procpool --help' for more information."
 }
 
 @test "-j abc is rejected" {
-	assert_usage_error "invalid --jobs 'abc': expected N or N%" -j abc -- "$WORKERS_BIN/upper"
+	assert_usage_error "invalid --jobs 'abc': expected N, N% or auto" -j abc -- "$WORKERS_BIN/upper"
 }
 
 @test "-j with trailing junk is rejected (strict number parsing)" {
-	assert_usage_error "invalid --jobs '3x': expected N or N%" -j 3x -- "$WORKERS_BIN/upper"
+	assert_usage_error "invalid --jobs '3x': expected N, N% or auto" -j 3x -- "$WORKERS_BIN/upper"
 }
 
 @test "missing COMMAND: no arguments at all" {

@@ -175,6 +175,6 @@ Try 'procpool --help' for more information."
 	# What the user typed is shown escaped.
 	run --separate-stderr pp -j $'4\e[2J' -- "$WORKERS_BIN/upper"
 	assert_equal "$status" 125
-	assert_equal "$stderr" "procpool: invalid --jobs '4\\x1b[2J': expected N or N%
+	assert_equal "$stderr" "procpool: invalid --jobs '4\\x1b[2J': expected N, N% or auto
 Try 'procpool --help' for more information."
 }

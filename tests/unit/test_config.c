@@ -288,11 +288,11 @@ static void test_parse_jobs(void)
 	PARSE_OK(4, "--jobs", "64", "cmd");
 	CHECK_UINT(64, c.jobs);
 	PARSE_ERR("invalid --jobs '0': must be at least 1", "-j", "0", "cmd");
-	PARSE_ERR("invalid --jobs 'abc': expected N or N%", "-j", "abc", "cmd");
-	PARSE_ERR("invalid --jobs '%': expected N or N%", "-j", "%", "cmd");
-	PARSE_ERR("invalid --jobs '-2': expected N or N%", "--jobs=-2", "cmd");
-	PARSE_ERR("invalid --jobs '5x': expected N or N%", "-j", "5x", "cmd");
-	PARSE_ERR("invalid --jobs '': expected N or N%", "--jobs=", "cmd");
+	PARSE_ERR("invalid --jobs 'abc': expected N, N% or auto", "-j", "abc", "cmd");
+	PARSE_ERR("invalid --jobs '%': expected N, N% or auto", "-j", "%", "cmd");
+	PARSE_ERR("invalid --jobs '-2': expected N, N% or auto", "--jobs=-2", "cmd");
+	PARSE_ERR("invalid --jobs '5x': expected N, N% or auto", "-j", "5x", "cmd");
+	PARSE_ERR("invalid --jobs '': expected N, N% or auto", "--jobs=", "cmd");
 }
 
 static void test_parse_errors(void)
@@ -335,7 +335,7 @@ static void test_parse_errors(void)
 /* Values and names the user typed are shown escaped, as escape.h says. */
 static void test_parse_errors_escaped(void)
 {
-	PARSE_ERR("invalid --jobs '\\x1b[2J': expected N or N%", "-j", "\x1b[2J", "cmd");
+	PARSE_ERR("invalid --jobs '\\x1b[2J': expected N, N% or auto", "-j", "\x1b[2J", "cmd");
 	PARSE_ERR("invalid --nice 'caf\xc3\xa9\\n': expected a number from 0 to 39", "--nice",
 		  "caf\xc3\xa9\n", "cmd");
 	PARSE_ERR("unknown option '--x\\ty'", "--x\ty=1", "cmd");
@@ -353,7 +353,7 @@ static void test_parse_ambiguous(void)
 	PARSE_ERR("option '--res' is ambiguous (--resume, --resume-failed)", "--res", "cmd");
 	PARSE_ERR("option '--bench-j' is ambiguous (--bench-jobs, --bench-json)", "--bench-j", "x",
 		  "cmd");
-	PARSE_ERR("option '--m' is ambiguous (--max-record, --min, --max-tasks, --max-tasks-jitter, --mem-limit)",
+	PARSE_ERR("option '--m' is ambiguous (--max-record, --min, --max-jobs, --max-tasks, --max-tasks-jitter, --mem-limit)",
 		  "--m", "1", "cmd");
 	PARSE_ERR("unknown option '--jobz'", "--jobz", "2", "cmd");
 	PARSE_ERR("option '--job' is ambiguous (--jobs, --joblog)", "--job", "3", "cmd");
@@ -466,6 +466,27 @@ static void test_parse_min(void)
 	PARSE_ERR("invalid --min '-1': expected a number from 0 to 100000", "-m", "-1", "cmd");
 }
 
+static void test_parse_jobs_auto(void)
+{
+	/* Every bound is sized for the ceiling: 32 per CPU by default. */
+	PARSE_OK(2, "-j", "auto", "cmd");
+	CHECK(c.jobs_auto);
+	CHECK_UINT(64, c.jobs);
+	PARSE_OK(2, "-j", "auto", "--max-jobs", "500", "cmd");
+	CHECK_UINT(500, c.jobs);
+	/* The last -j wins, as for every option that takes a value. */
+	PARSE_OK(2, "-j", "auto", "-j", "3", "cmd");
+	CHECK(!c.jobs_auto);
+	CHECK_UINT(3, c.jobs);
+	PARSE_ERR("--max-jobs needs -j auto", "--max-jobs", "8", "cmd");
+	PARSE_ERR("--min 9 is above --max-jobs 8", "-j", "auto", "--max-jobs", "8", "-m", "9",
+		  "cmd");
+	PARSE_ERR("invalid --max-jobs '0': expected a number from 1 to 100000", "-j", "auto",
+		  "--max-jobs", "0", "cmd");
+	PARSE_ERR("-j auto cannot be used with --bench, which measures the sizes --bench-jobs "
+		  "lists", "-j", "auto", "--bench", "cmd");
+}
+
 static void test_parse_resume(void)
 {
 	PARSE_ERR("--resume needs --joblog FILE", "--resume", "cmd");
@@ -557,6 +578,7 @@ int main(void)
 	TEST_RUN(test_parse_value_for_flag);
 	TEST_RUN(test_parse_command);
 	TEST_RUN(test_parse_min);
+	TEST_RUN(test_parse_jobs_auto);
 	TEST_RUN(test_parse_resume);
 	TEST_RUN(test_parse_halt);
 	TEST_RUN(test_parse_other_values);
