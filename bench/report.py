@@ -61,6 +61,14 @@ GROUPED = {
              "lines; procpool gets the J × {sleep_tasks} tasks on stdin. Start-up: from the command's "
              "start until the last of the J workers has written its first answer (each worker stamps "
              "it, `sleeper -s`). Coordinator CPU and peak RSS: procpool's own, from `--stats-json`.",
+    "auto": "`-j auto` (with `--max-jobs` the largest fixed size) beside fixed sizes, for three kinds "
+            "of worker: `sleeper` waits 10 ms a task (more workers, more throughput), `spin` is "
+            "CPU-bound (no gain past the CPUs), `f_tokens 8` (procpool's test worker) holds one of 8 "
+            "locks 10 ms a task (no gain past 8). Each fixed size runs on about {auto_s} s of tasks "
+            "at the rate it can reach; `-j auto` on {auto_x} times what the best fixed size gets, "
+            "since it climbs from the CPU count and its tasks/s include the climb. Held: the size "
+            "`-j auto` settled on, and the tasks/s it measured there (`--stats-json` "
+            "`jobs_auto.holds`, `tasks_per_s_held`); peak: the most workers alive.",
 }
 GROUP_ORDER = ["direct", "pp-j2", "pp-d1", "pp-dauto", "split", "par-pipe"]
 BLOB_WORKERS = {"blobhash": "blobhash (C)", "sha256": "examples/sha256.py --base64 (Python)"}
@@ -136,6 +144,26 @@ def sleep_section(rows, meta):
                       f"| {fnum(r['median_s'])} | {span(r)} | {rate(r['tasks_per_s'])} "
                       f"| {ratio(r['tasks_per_s'], d)} | {per(cpu, 1)} | {fnum(r['startup_s'])} "
                       f"| {r['self_rss_kib']} | {status_cell(r)} |")
+    return md + [""]
+
+
+def auto_section(rows, meta):
+    md = ["## auto: -j auto beside fixed sizes", "", GROUPED["auto"].format(**meta), "",
+          "| worker | configuration | tasks | runs | median s | tasks/s | vs best fixed "
+          "| peak workers | held | tasks/s held | held vs best fixed | coordinator CPU µs/task "
+          "| status |",
+          "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+    for name, g in groups(rows).items():
+        fixed = [num(r["tasks_per_s"]) for r in g if r["id"] != "pp-auto" and r["tasks_per_s"] != "-"]
+        best = max(fixed) if fixed else "-"
+        for r in sorted(g, key=lambda r: (r["id"] != "direct", r["id"] == "pp-auto", num(r["tasks"]))):
+            cpu = num(r["coord_cpu_s"]) * 1e6 / num(r["tasks"])
+            md.append(f"| {name} | {r['config']} | {r['tasks']} | {r['runs']} | {fnum(r['median_s'])} "
+                      f"| {rate(r['tasks_per_s'])} | {ratio(r['tasks_per_s'], best)} "
+                      f"| {r.get('workers_peak', '-')} | {r.get('auto_holds', '-')} "
+                      f"| {rate(r.get('auto_held_tps', '-'))} | {ratio(r.get('auto_held_tps', '-'), best)} "
+                      f"| {per(cpu, 1)} "
+                      f"| {status_cell(r)} |")
     return md + [""]
 
 
@@ -260,6 +288,8 @@ def main() -> int:
         md += blob_size_section(grouped["blob-size"])
     if grouped["sleep"]:
         md += sleep_section(grouped["sleep"], meta)
+    if grouped["auto"]:
+        md += auto_section(grouped["auto"], meta)
 
     md += ["## memory: 10,000,000 tiny tasks through a pipe", ""]
     if meta["mem_status"] == "ok":

@@ -82,6 +82,8 @@ int64_t autojobs_timer(struct pool *p)
 	unsigned before = sizer_want(s), held = s->cur;
 	unsigned want = sizer_sample(s, p->now, p->st->ok + p->st->failed, in_use(p));
 	p->st->size_holds = s->cur;
+	if (s->have_base)
+		p->st->size_rate = s->base.rate;
 	if (want != before || s->cur != held) {
 		stats_note_size(p->st, want, sizer_reason(s));
 		log_event("-j auto: %s", sizer_reason(s));

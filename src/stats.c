@@ -165,7 +165,8 @@ int stats_write_json(const struct stats *s, int fd)
 		for (unsigned i = 0; i < s->nsizes; i++)
 			fprintf(f, "%s%u", i ? ", " : "", s->sizes[i]);
 		/* The reason is procpool's own text: no quotes, no control bytes. */
-		fprintf(f, "], \"holds\": %u, \"why\": \"%s\"},\n", s->size_holds, s->size_why);
+		fprintf(f, "], \"holds\": %u, \"tasks_per_s_held\": %.1f, \"why\": \"%s\"},\n",
+			s->size_holds, s->size_rate, s->size_why);
 	}
 	fprintf(f, "  \"cpu_ns\": {\"user\": %llu, \"system\": %llu},\n",
 		(unsigned long long)s->cpu_user_ns, (unsigned long long)s->cpu_sys_ns);

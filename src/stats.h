@@ -31,6 +31,7 @@ struct stats {
 	/* -j auto: the sizes it asked for, in order, and why the last */
 	unsigned sizes[32], nsizes;
 	unsigned size_holds;  /* the size it settled on last */
+	double size_rate;     /* tasks/s it measured there */
 	char size_why[96];
 };
 
