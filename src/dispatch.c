@@ -78,7 +78,7 @@ static bool takes_any(const struct pool *p, const struct worker *w)
 		return false;
 	if (p->c->ready_line && !w->ready)
 		return false; /* it said it would say when */
-	if (w->epoch.len >= EPOCH_MAX)
+	if (w->epoch.nruns >= epoch_max_runs(p->c->jobs))
 		return false; /* let it drain: see worker.h */
 	return !(w->max_tasks && w->assigned >= w->max_tasks);
 }
@@ -158,20 +158,25 @@ static struct worker *fed_with_room(const struct pool *p)
 }
 
 /* The least loaded worker that can take a task, from the index; NULL when
- * it has no room (then none has, all holding as much or more). When it is
- * avoid (a retried task failed on it), *other is the next least loaded, and
+ * it has no room (then none has, all holding as much or more). *next: the
+ * load of the next least loaded (UINT32_MAX: none). When best is avoid (a
+ * retried task failed on it), *other is that next one if it has room, and
  * else best itself. */
-static struct worker *least_loaded(struct pool *p, int32_t avoid, struct worker **other)
+static struct worker *least_loaded(struct pool *p, int32_t avoid, struct worker **other,
+				   uint32_t *next)
 {
 	struct loadidx_node *n = loadidx_least(&p->takers);
 	struct worker *best = n && has_room(p, n->owner) ? n->owner : NULL;
+	*next = UINT32_MAX;
 	if (!best && p->fed)
 		best = fed_with_room(p);
 	*other = best;
-	if (best && avoid && best->pid == avoid) {
+	if (best && best->ld.in) {
 		loadidx_del(&p->takers, &best->ld);
-		n = loadidx_least(&p->takers);
-		*other = n && has_room(p, n->owner) ? n->owner : NULL;
+		if ((n = loadidx_least(&p->takers)))
+			*next = ((struct worker *)n->owner)->fifo_len;
+		if (avoid && best->pid == avoid)
+			*other = n && has_room(p, n->owner) ? n->owner : NULL;
 		dispatch_reindex(p, best);
 	}
 	return best;
@@ -186,17 +191,21 @@ static bool another_takes_tasks(const struct pool *p, int32_t pid)
 	return false;
 }
 
-/* Queue to workers: each task to the worker with the least in flight. A
- * task that failed on a worker runs again on another: when only that
- * worker can take a task now, it gets the next task instead, and when
- * there is none, the retried one waits for the other to be free. Then
- * each worker given tasks writes them, in one batch. */
+/* Queue to workers: each task to the worker with the least in flight, in
+ * batches: the least loaded takes consecutive tasks until it holds a
+ * little more than the next one (an eighth of the depth), so that a worker
+ * answers runs of records (what -k writes next, and what its epoch keeps:
+ * worker.h). A task that failed on a worker runs again on another: when
+ * only that worker can take a task now, it gets the next task instead, and
+ * when there is none, the retried one waits for the other to be free. Then
+ * each worker given tasks writes them, in one write. */
 void dispatch(struct pool *p)
 {
 	while (p->ts.qlen > 0 && p->stop == STOP_NONE && !sink_backed_up(p)) {
 		struct worker *other, *best;
+		uint32_t next;
 		int32_t avoid = p->ts.t[tasks_peek(&p->ts)].avoid_pid;
-		if (!(best = least_loaded(p, avoid, &other)))
+		if (!(best = least_loaded(p, avoid, &other, &next)))
 			break;
 		if (avoid && other)
 			best = other;
@@ -204,7 +213,11 @@ void dispatch(struct pool *p)
 			tasks_swap_front(&p->ts);
 		else if (avoid && best->pid == avoid && another_takes_tasks(p, avoid))
 			break;
-		give(p, best, tasks_dequeue(&p->ts));
+		uint32_t upto = next == UINT32_MAX ? UINT32_MAX : next + p->depth / 8 + 1;
+		do
+			give(p, best, tasks_dequeue(&p->ts));
+		while (p->ts.qlen > 0 && best->fifo_len < upto && can_take(p, best) &&
+		       !p->ts.t[tasks_peek(&p->ts)].avoid_pid && !sink_backed_up(p));
 	}
 	for (unsigned i = 0; i < p->ngiven; i++) {
 		struct worker *w = p->given[i];

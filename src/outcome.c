@@ -185,21 +185,23 @@ void outcome_suspects(struct pool *p, const struct worker *w, const struct seqve
 {
 	if (v->len == 0)
 		return;
-	uint64_t lo = v->v[0], hi = v->v[0];
-	for (uint32_t i = 0; i < v->len; i++) {
-		lo = v->v[i] < lo ? v->v[i] : lo;
-		hi = v->v[i] > hi ? v->v[i] : hi;
-		if (p->jl)
+	uint64_t lo = v->r[0].first, hi = lo;
+	for (uint32_t i = 0; i < v->nruns; i++) {
+		const struct seqrun *r = &v->r[i];
+		lo = r->first < lo ? r->first : lo;
+		hi = r->first + r->len - 1 > hi ? r->first + r->len - 1 : hi;
+		for (uint64_t seq = r->first; p->jl && seq < r->first + r->len; seq++)
 			joblog_row(p->jl, p->out.queued,
-				   &(struct joblog_entry){.seq = v->v[i], .host = JOBLOG_HOST_LOCAL,
+				   &(struct joblog_entry){.seq = seq, .host = JOBLOG_HOST_LOCAL,
 							  .start_wall_ns = outcome_wall(p, p->now),
 							  .exitval = JOBLOG_EXIT_PROCPOOL,
 							  .slot = w->slot, .attempts = 1,
 							  .outcome = "suspect", .input = ""});
 	}
-	log_warn("worker %d %s: the %u results it wrote since it last held no task "
+	log_warn("worker %d %s: the %llu results it wrote since it last held no task "
 		 "(records %llu-%llu) may belong to other records",
-		 (int)w->pid, what, v->len, (unsigned long long)lo, (unsigned long long)hi);
+		 (int)w->pid, what, (unsigned long long)v->len, (unsigned long long)lo,
+		 (unsigned long long)hi);
 	p->st->ok -= v->len;
 	p->st->suspect += v->len;
 	stop_check_halt(p);

@@ -20,6 +20,19 @@
 #define HOLD_MIN_NS (4 * 1000000000LL)
 #define HOLD_MAX_NS (64 * 1000000000LL)
 
+/* fmax and ceil without libm (whose pages would cost procpool a tenth of
+ * its memory): sqrt and fabs are single instructions (see CMakeLists.txt). */
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static unsigned uceil(double x)
+{
+	unsigned u = (unsigned)x;
+	return u + ((double)u < x);
+}
+
 static unsigned umax(unsigned a, unsigned b)
 {
 	return a > b ? a : b;
@@ -91,11 +104,11 @@ static struct sizer_meas measured(struct sizer *s, unsigned size, bool final)
 	double mean = s->sum_r / s->k;
 	if (s->tasks <= 0 || mean <= 0)
 		return m;
-	double var = fmax(0, (s->sum_r2 / s->k - mean * mean) * s->k / (s->k - 1));
+	double var = dmax(0, (s->sum_r2 / s->k - mean * mean) * s->k / (s->k - 1));
 	double noise2 = 0.7 * s->noise2 + 0.3 * var / (mean * mean);
 	if (final)
 		s->noise2 = noise2;
-	m.se2 = fmax(noise2, s->k / s->tasks) / s->k; /* Poisson: of one sample */
+	m.se2 = dmax(noise2, s->k / s->tasks) / s->k; /* Poisson: of one sample */
 	return m;
 }
 
@@ -104,7 +117,7 @@ static struct sizer_meas measured(struct sizer *s, unsigned size, bool final)
 static unsigned min_step(const struct sizer *s)
 {
 	double dn = Z * M_SQRT2 * sqrt(s->noise2 / MAX_SAMPLES) / 0.25;
-	return (unsigned)ceil(dn * s->cur);
+	return uceil(dn * s->cur);
 }
 
 /* Hold at cur, trying again at try_at. */

@@ -35,9 +35,9 @@ int worker_start(struct worker *w, const struct spawn_opts *o, unsigned slot, in
 
 void worker_free(struct worker *w)
 {
-	free(w->epoch.v);
-	free(w->last_epoch.v);
-	w->epoch = w->last_epoch = (struct seqvec){NULL, 0, 0};
+	free(w->epoch.r);
+	free(w->last_epoch.r);
+	w->epoch = w->last_epoch = (struct seqvec){NULL, 0, 0, 0};
 	close_fd(&w->to_fd);
 	close_fd(&w->from_fd);
 	close_fd(&w->peek_fd);
@@ -71,20 +71,26 @@ int worker_push(struct worker *w, uint32_t slot)
 int worker_note_answer(struct worker *w, uint64_t seq)
 {
 	struct seqvec *e = &w->epoch;
-	if (e->len == e->cap) {
-		uint32_t cap = e->cap ? e->cap * 2 : 64;
-		uint64_t *v = realloc(e->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		e->v = v;
-		e->cap = cap;
+	struct seqrun *last = e->nruns ? &e->r[e->nruns - 1] : NULL;
+	if (last && last->first + last->len == seq) {
+		last->len++;
+	} else {
+		if (e->nruns == e->cap) {
+			uint32_t cap = e->cap ? e->cap * 2 : 16;
+			struct seqrun *r = realloc(e->r, cap * sizeof *r);
+			if (!r)
+				return -1;
+			e->r = r;
+			e->cap = cap;
+		}
+		e->r[e->nruns++] = (struct seqrun){seq, 1};
 	}
-	e->v[e->len++] = seq;
+	e->len++;
 	if (w->fifo_len == 0) {
-		struct seqvec last = w->last_epoch;
+		struct seqvec before = w->last_epoch;
 		w->last_epoch = w->epoch;
-		w->epoch = last;
-		w->epoch.len = 0;
+		w->epoch = before;
+		w->epoch.len = w->epoch.nruns = 0;
 	}
 	return 0;
 }

@@ -26,19 +26,31 @@ enum worker_state {
 /* Why procpool stopped a worker; decides how its head task is reported. */
 enum worker_fault { FAULT_NONE, FAULT_TIMEOUT, FAULT_PROTOCOL, FAULT_START };
 
-/* Record numbers, in the order a worker answered them. */
+/* Record numbers, in the order a worker answered them, as runs of
+ * consecutive numbers: a worker is given its tasks in batches, so a run
+ * costs 16 bytes for a batch rather than 8 a task. */
+struct seqrun {
+	uint64_t first;
+	uint64_t len;
+};
 struct seqvec {
-	uint64_t *v;
-	uint32_t len, cap;
+	struct seqrun *r;
+	uint32_t nruns, cap;
+	uint64_t len; /* numbers in all the runs */
 };
 
 /* Answers match tasks by position. A worker that writes two lines for one
  * task, or none, shifts every later answer onto the wrong task, and that is
  * seen only later (output while holding no task, or an exit holding tasks
  * it had read): then the answers since it last held nothing are suspect. An
- * epoch is that span; a worker whose epoch reaches EPOCH_MAX answers gets no
- * more tasks until it drains, so the record of it stays bounded. */
-#define EPOCH_MAX 65536
+ * epoch is that span; a worker whose epoch reaches epoch_max_runs(-j) runs
+ * gets no more tasks until it drains, so the record of it stays bounded:
+ * two epochs a worker, 2 MiB at most for the whole pool. */
+static inline uint32_t epoch_max_runs(unsigned jobs)
+{
+	uint32_t per = (1u << 16) / (jobs ? jobs : 1);
+	return per > 4096 ? 4096 : per < 64 ? 64 : per;
+}
 
 struct worker {
 	pid_t pid;
