@@ -164,3 +164,276 @@ $(cat "$T/err")"
 	sshd_stop 127.0.0.2
 	pid_is_gone "$remote" || fail "the remote worker $remote survived sshd_stop"
 }
+
+# --- procpool's own connections: the host, remote and master modules ----
+# Driven by build/tests/remote-driver (tests/drivers/remote.c) as the pool
+# will drive them; its commands and events are listed at its top.
+
+: "${REMOTE_DRIVER:=$(dirname "$WORKERS_BIN")/remote-driver}"
+
+# drv_start ARG...: the driver in the background, reaching the fake hosts
+# through $SSH_CONFIG; commands go in with drv, events come out in $T/drv.
+drv_start() {
+	[[ -x $REMOTE_DRIVER ]] || fail "remote-driver not found at $REMOTE_DRIVER (build first)"
+	mkfifo "$T/drv.in"
+	"$REMOTE_DRIVER" --ssh "ssh -F $SSH_CONFIG" "$@" <"$T/drv.in" >"$T/drv" 2>"$T/drv.err" 3>&- &
+	DRV_PID=$!
+	BG_PIDS+=("$DRV_PID")
+	exec {DRV_FD}>"$T/drv.in"
+}
+
+drv() {
+	printf '%s\n' "$*" >&"$DRV_FD"
+}
+
+drv_has() {
+	grep -Eq -- "$1" "$T/drv"
+}
+
+# drv_wait ERE [SECS]: until an event line matches ERE.
+drv_wait() {
+	wait_for "${2:-20}" drv_has "$1" || fail "no event /$1/ in:
+$(cat "$T/drv")
+stderr: $(cat "$T/drv.err")"
+}
+
+# drv_quit: quit and wait for the driver; its directory must be gone.
+drv_quit() {
+	drv quit
+	exec {DRV_FD}>&-
+	wait_for 30 pid_is_gone_or_zombie "$DRV_PID"
+	wait "$DRV_PID" || fail "remote-driver exited with status $?: $(cat "$T/drv.err")"
+	drv_wait '^quit /.+ gone$'
+}
+
+# drv_field S N: field N of session S's start event
+# ("session S start RPID CPUS MS conn C": 4 RPID, 5 CPUS, 6 MS, 8 C).
+drv_field() {
+	awk -v s="$1" -v n="$2" '$1 == "session" && $2 == s && $3 == "start" { print $n; exit }' "$T/drv"
+}
+
+# accepted ADDR: logins the host's sshd accepted (one per connection).
+accepted() {
+	grep -c 'Accepted publickey' "$SSHD_DIR/$1/log" || true
+}
+
+# A remote worker that echoes; "who" answers its pid and $SSH_CONNECTION,
+# "hang" keeps it busy (not reading) for 5 minutes.
+DRV_WORKER='sh -c "while read -r l; do case \$l in hang) sleep 300;; who) echo \$\$ \$SSH_CONNECTION;; *) echo \"\$l\";; esac; done"'
+
+@test "over a master: one login for six sessions, each started in tens of ms, the directory removed" {
+	local i ms=() conn
+	sshd_start 127.0.0.2
+	drv_start -S 127.0.0.2
+	for i in 0 1 2 3 4 5; do
+		drv "start 0 $DRV_WORKER"
+		drv_wait "^session $i start "
+		ms+=("$(drv_field "$i" 6)")
+	done
+	echo "# start-up over the master (ms): ${ms[*]}" >&3
+	for i in 0 1 2 3 4 5; do
+		drv "send $i who"
+	done
+	drv_wait '^session 5 line '
+	for i in 0 1 2 3 4 5; do
+		drv_wait "^session $i line "
+	done
+	# One TCP connection: the same client port in every $SSH_CONNECTION.
+	conn=$(awk '$3 == "line" { print $5, $6, $7, $8 }' "$T/drv" | sort -u)
+	[[ $(wc -l <<<"$conn") == 1 && $conn == "127.0.0.1 "*" 127.0.0.2 $(sshd_port 127.0.0.2)" ]] ||
+		fail "sessions came over more than one connection: $conn"
+	(($(accepted 127.0.0.2) == 1)) || fail "$(accepted 127.0.0.2) logins for one master"
+	# The first marker reported the host's CPUs; the others were not asked.
+	[[ $(drv_field 0 5) == "$(nproc)" && $(drv_field 1 5) == 0 ]] ||
+		fail "cpus: $(drv_field 0 5), $(drv_field 1 5)"
+	for i in 1 2 3 4 5; do
+		((ms[i] < 2000)) || fail "session $i took ${ms[i]} ms to start over the master"
+	done
+	drv_quit
+	for i in 0 1 2 3 4 5; do
+		drv_wait "^session $i exit 0$"
+	done
+}
+
+@test "MaxSessions 2 and MaxStartups 2:100:2: refused sessions teach the limit, masters connect one at a time, all seven run" {
+	local i n
+	sshd_start 127.0.0.2 'MaxSessions 2' 'MaxStartups 2:100:2'
+	drv_start -S 127.0.0.2
+	for i in 0 1 2 3 4 5 6; do
+		drv "start 0 $DRV_WORKER"
+	done
+	for i in 0 1 2 3 4 5 6; do
+		drv_wait "^session $i start " 60
+		drv "send $i who"
+	done
+	for i in 0 1 2 3 4 5 6; do
+		drv_wait "^session $i line [0-9]+ 127\.0\.0\.1 "
+	done
+	drv_has '^session [0-9]+ refused 2$' || fail "no session was refused: $(cat "$T/drv")"
+	drv hosts
+	drv_wait '^host 0 masters '
+	# A master takes one worker then (its second session is kept for
+	# signals): at least four masters, every one a login of its own, and
+	# no session that went around them (ssh's silent direct fallback).
+	n=$(awk '$1 == "host" { print $4 }' "$T/drv")
+	drv_has '^host 0 masters [0-9]+ ready [0-9]+ limit 2 ' || fail "$(grep '^host' "$T/drv")"
+	((n >= 4 && $(accepted 127.0.0.2) == n)) ||
+		fail "$n masters, $(accepted 127.0.0.2) logins: $(cat "$T/drv")"
+	local ports
+	ports=$(awk '$3 == "line" { print $6 }' "$T/drv" | sort -u | wc -l)
+	((ports == n)) || fail "sessions came over $ports connections, not the $n masters"
+	! drv_has '(gone|failed|down)' || fail "$(cat "$T/drv")"
+	! grep -q 'Connection reset\|kex_exchange' "$T/drv.err" "$SSHD_DIR/127.0.0.2/log" ||
+		fail "a handshake was dropped: $(cat "$SSHD_DIR/127.0.0.2/log")"
+	drv_quit
+}
+
+# no_orphans ADDR: no process of the host outlived its session.
+no_orphans() {
+	[[ -z $(sshd_orphans "$1") ]]
+}
+
+# remote_pid S: session S's remote worker, from its marker.
+remote_pid() {
+	drv_field "$1" 4
+}
+
+# hang S: send "hang" to session S and wait until its worker sleeps in it.
+hang() {
+	local pid
+	pid=$(remote_pid "$1")
+	drv "send $1 hang"
+	wait_for 10 child_sleeps "$pid"
+}
+
+child_sleeps() {
+	[[ $(ps -o comm= --ppid "$1") == *sleep* ]]
+}
+
+@test "the watchdog kills a busy remote worker within 5s of its connection's ssh being SIGKILLed, master or direct" {
+	local pids start
+	sshd_start 127.0.0.2
+	drv_start -S 127.0.0.2
+	drv "start 0 $DRV_WORKER"
+	drv "start 0 $DRV_WORKER"
+	drv "direct 0 $DRV_WORKER"
+	drv_wait '^session 0 start .* conn /'
+	drv_wait '^session 1 start .* conn /'
+	drv_wait '^session 2 start .* conn direct$'
+	hang 0
+	hang 1
+	hang 2
+	pids="$(remote_pid 0) $(remote_pid 1) $(remote_pid 2)"
+	# The master dies: both sessions on it lose their connection.
+	start=$SECONDS
+	drv "mkill 0 9"
+	drv "kill 2 9"
+	for pid in $pids; do
+		wait_for 5 pid_is_gone_or_zombie "$pid"
+	done
+	echo "# remote workers gone after $((SECONDS - start))s" >&3
+	drv_wait '^master 0 gone ssh was killed by SIGKILL$'
+	drv_wait '^session 2 exit SIGKILL$'
+	# The watchdogs end themselves with their SIGKILL, 2s after the SIGTERM.
+	wait_for 10 no_orphans 127.0.0.2
+	drv_quit
+}
+
+@test "a session's own ssh SIGKILLed while its master lives: a signal session over the master ends the remote worker" {
+	local pid
+	sshd_start 127.0.0.2
+	drv_start -S 127.0.0.2
+	drv "start 0 $DRV_WORKER"
+	drv "start 0 $DRV_WORKER"
+	drv_wait '^session 1 start '
+	hang 0
+	pid=$(remote_pid 0)
+	drv "kill 0 9"
+	drv_wait "^session 0 signalled TERM $pid$"
+	wait_for 5 pid_is_gone_or_zombie "$pid"
+	# The other session and its master are untouched.
+	drv "send 1 still"
+	drv_wait '^session 1 line still$'
+	drv_quit
+	drv_wait '^session 1 exit 0$'
+}
+
+@test "the driver SIGKILLed: its masters die with it, and with them every remote worker" {
+	local pids
+	sshd_start_hosts 2
+	drv_start -S 127.0.0.2,127.0.0.3
+	drv "start 0 $DRV_WORKER"
+	drv "start 1 $DRV_WORKER"
+	drv_wait '^session 0 start '
+	drv_wait '^session 1 start '
+	hang 0
+	hang 1
+	pids="$(remote_pid 0) $(remote_pid 1)"
+	kill -KILL "$DRV_PID"
+	for pid in $pids; do
+		wait_for 5 pid_is_gone_or_zombie "$pid"
+	done
+	wait_for 10 no_orphans 127.0.0.2
+	wait_for 10 no_orphans 127.0.0.3
+}
+
+@test "a noisy login: lines before the start marker are noise, never answers" {
+	sshd_start 127.0.0.2 'ForceCommand echo noise; printf "no newline"; eval "$SSH_ORIGINAL_COMMAND"'
+	drv_start -S 127.0.0.2
+	drv "start 0 $DRV_WORKER"
+	drv_wait '^session 0 start '
+	drv "send 0 first"
+	drv_wait '^session 0 line first$'
+	run -0 grep '^session 0 \(noise\|line\)' "$T/drv"
+	assert_output $'session 0 noise noise\nsession 0 noise no newline\nsession 0 line first'
+	drv_quit
+}
+
+@test "quoting over ssh: the worker's argv arrives byte for byte" {
+	local args=(plain 'two  words' '' "it's" '"dq"' '$HOME' '$(id)' '`id`' 'a;b' 'a|b&c' '*'
+		'~' '=x' '-n' 'back\slash' "\\'\\" 'tab	in' $'caf\xc3\xa9 \xe6\x97\xa5' $'\x01\x7f\x80\xff'
+		'{host}' '!x' '#c' '%s')
+	local line='start 0 sh -c "for a; do printf %s \"\$a\" | od -An -tx1 | tr -d \" \n\"; echo .; done" sh' a
+	for a in "${args[@]}"; do
+		# For the driver's own words: single quotes, each ' as '\''.
+		line+=" '${a//\'/\'\\\'\'}'"
+	done
+	sshd_start 127.0.0.2
+	drv_start -S 127.0.0.2
+	drv "$line"
+	drv_wait '^session 0 exit 0$'
+	awk '$3 == "line" { print $4 }' "$T/drv" >"$T/got"
+	for a in "${args[@]}"; do
+		printf %s "$a" | od -An -tx1 | tr -d ' \n'
+		echo .
+	done >"$T/want"
+	assert_files_equal "$T/want" "$T/got"
+	drv_quit
+}
+
+@test "a host that is down: its master fails with ssh's reason, the host is down, its sessions fail" {
+	sshd_start 127.0.0.2
+	drv_start -S 127.0.0.2,127.0.0.9
+	drv "start 1 cat"
+	drv "start 0 cat"
+	drv_wait '^master 1 gone ssh: connect to host 127\.0\.0\.9 port 1: Connection refused$'
+	drv_wait '^host 1 down ssh: connect to host 127\.0\.0\.9 port 1: Connection refused$'
+	drv_wait '^session 0 failed host down$'
+	drv_wait '^session 1 start '
+	drv_quit
+}
+
+@test "a frozen host: its master's keepalives find it within 15s; thawed, a new master serves it" {
+	local start
+	sshd_start 127.0.0.2
+	drv_start -S 127.0.0.2
+	drv "start 0 cat"
+	drv_wait '^session 0 start '
+	sshd_freeze 127.0.0.2
+	start=$SECONDS
+	drv_wait '^master 0 gone Timeout, server 127\.0\.0\.2 not responding\.$' 15
+	echo "# found dead after $((SECONDS - start))s" >&3
+	drv_wait '^session 0 exit 255$'
+	sshd_thaw 127.0.0.2
+	run -0 ssh -F "$SSH_CONFIG" 127.0.0.2 echo back
+}
