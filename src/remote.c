@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
 #define HOST_WORD "{host}"
+#define SHOWN_MAX 60
 
 /* Run by `sh -c SCRIPT procpool NONCE[+] COMMAND ARG...` as the login shell's
  * own process, so $PPID is the connection's process (sshd's, for ssh).
@@ -180,9 +183,11 @@ int remote_ssh_parse(struct remote_ssh *rs, const char *cmd, char *err, size_t e
 	memset(rs, 0, sizeof *rs);
 	while ((r = next_word(&s, &b)) > 0)
 		;
+	char shown[ESCAPE_SIZE(SHOWN_MAX)];
+	escape_text(shown, SHOWN_MAX, cmd, strlen(cmd));
 	if (r < 0 || b.n == 0) {
 		buf_free(&b.text);
-		fail(err, errlen, "invalid --ssh: %s",
+		fail(err, errlen, "invalid --ssh '%s': %s", shown,
 		     r < 0 ? "a quote is not closed, or it ends in a backslash" : "no command");
 		return -1;
 	}
@@ -200,7 +205,8 @@ int remote_ssh_parse(struct remote_ssh *rs, const char *cmd, char *err, size_t e
 	for (unsigned i = 0; i < n; i++)
 		if (strstr(rs->words[i], HOST_WORD) && (i + 1 < n || strcmp(rs->words[i], HOST_WORD))) {
 			remote_ssh_free(rs);
-			fail(err, errlen, "invalid --ssh: with ssh, " HOST_WORD " can only be the last word");
+			fail(err, errlen, "invalid --ssh '%s': with ssh, " HOST_WORD
+			     " can only be the last word", shown);
 			return -1;
 		}
 	if (strcmp(rs->words[n - 1], HOST_WORD) == 0)

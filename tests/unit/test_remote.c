@@ -75,13 +75,18 @@ static void test_ssh_words(void)
 	WORDS("srun -N1 -n1 --exclusive -w {host}", "srun|-N1|-n1|--exclusive|-w|{host}", false);
 	WORDS("kubectl exec -i {host} --", "kubectl|exec|-i|{host}|--", false);
 	WORDS("a\\ b '' \"\" c", "a b|||c", false);
-	BAD_WORDS("", "invalid --ssh: no command");
-	BAD_WORDS(" \t", "invalid --ssh: no command");
-	BAD_WORDS("ssh 'open", "invalid --ssh: a quote is not closed, or it ends in a backslash");
-	BAD_WORDS("ssh \"open", "invalid --ssh: a quote is not closed, or it ends in a backslash");
-	BAD_WORDS("ssh a\\", "invalid --ssh: a quote is not closed, or it ends in a backslash");
-	BAD_WORDS("ssh {host} -v", "invalid --ssh: with ssh, {host} can only be the last word");
-	BAD_WORDS("ssh -o Host={host}", "invalid --ssh: with ssh, {host} can only be the last word");
+	BAD_WORDS("", "invalid --ssh '': no command");
+	BAD_WORDS(" \t", "invalid --ssh ' \\t': no command");
+	BAD_WORDS("ssh 'open",
+		  "invalid --ssh 'ssh \\'open': a quote is not closed, or it ends in a backslash");
+	BAD_WORDS("ssh \"open",
+		  "invalid --ssh 'ssh \"open': a quote is not closed, or it ends in a backslash");
+	BAD_WORDS("ssh a\\",
+		  "invalid --ssh 'ssh a\\\\': a quote is not closed, or it ends in a backslash");
+	BAD_WORDS("ssh {host} -v",
+		  "invalid --ssh 'ssh {host} -v': with ssh, {host} can only be the last word");
+	BAD_WORDS("ssh -o Host={host}",
+		  "invalid --ssh 'ssh -o Host={host}': with ssh, {host} can only be the last word");
 }
 
 static void check_quote(const char *in, const char *want, int line)
