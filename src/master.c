@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -572,7 +573,8 @@ static bool reap_until(struct masters *ms, int64_t deadline)
 		}
 		if (!left || (deadline >= 0 && now_ns() >= deadline))
 			return !left;
-		poll(NULL, 0, 10);
+		struct timespec nap = {0, 10 * NS_PER_MS};
+		nanosleep(&nap, NULL);
 	}
 }
 
