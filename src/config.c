@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "escape.h"
+#include "host.h"
+#include "remote.h"
 
 #define DEFAULT_MAX_RECORD (64u << 20)
 
@@ -37,6 +39,15 @@ const char config_usage[] =
 	"      --cpus LIST         pin workers to CPUs, e.g. 0-3,6 (Linux)\n"
 	"      --mem-limit SIZE    cap each worker's address space\n"
 	"      --no-unbuffered-env do not set PYTHONUNBUFFERED=1 for the workers\n"
+	"\n"
+	"Many machines:\n"
+	"  -S, --sshlogin LOGIN    run workers on LOGIN too: [N/][user@]host[:port],\n"
+	"                          at most N there (default: its CPUs); : is this\n"
+	"                          machine (-j); comma-separated, or given again\n"
+	"      --sshloginfile FILE one --sshlogin entry a line (# comments)\n"
+	"      --ssh CMD           how to reach a host (default ssh); {host} is the\n"
+	"                          host, else it goes last, e.g. 'srun -w {host}'\n"
+	"      --host-retry DUR    try a host that failed again after DUR (default 30s)\n"
 	"\n"
 	"Failures:\n"
 	"      --retries N         run a task again after its worker died (default 0)\n"
@@ -74,6 +85,7 @@ enum {
 	OPT_STOP_TIMEOUT, OPT_NO_HINTS, OPT_NO_UNBUFFERED_ENV, OPT_HALT, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_PROGRESS, OPT_TOTAL, OPT_STATS,
 	OPT_STATS_JSON, OPT_BENCH, OPT_BENCH_JOBS, OPT_BENCH_RUNS, OPT_BENCH_JSON,
+	OPT_SSHLOGINFILE, OPT_SSH, OPT_HOST_RETRY,
 };
 
 static const struct option options[] = {
@@ -105,6 +117,10 @@ static const struct option options[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"no-hints", no_argument, NULL, OPT_NO_HINTS},
 	{"no-unbuffered-env", no_argument, NULL, OPT_NO_UNBUFFERED_ENV},
+	{"sshlogin", required_argument, NULL, 'S'},
+	{"sshloginfile", required_argument, NULL, OPT_SSHLOGINFILE},
+	{"ssh", required_argument, NULL, OPT_SSH},
+	{"host-retry", required_argument, NULL, OPT_HOST_RETRY},
 	{"progress", no_argument, NULL, OPT_PROGRESS},
 	{"total", required_argument, NULL, OPT_TOTAL},
 	{"stats", no_argument, NULL, OPT_STATS},
@@ -120,7 +136,7 @@ static const struct option options[] = {
 
 /* Leading '+': stop at COMMAND so its own options stay its own.
  * Leading ':': report a missing value apart from an unknown option. */
-static const char shortopts[] = "+:a:0bw:kj:m:i:vhV";
+static const char shortopts[] = "+:a:0bw:kj:m:i:S:vhV";
 
 int config_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -345,6 +361,8 @@ static void set_defaults(struct config *c, unsigned ncpus)
 	c->kill_grace = 2 * 1000000000LL;
 	c->start_timeout = 60 * 1000000000LL;
 	c->stop_timeout = 10 * 1000000000LL;
+	c->ssh = "ssh";
+	c->host_retry = 30 * 1000000000LL;
 	c->bench_runs = 3;
 }
 
@@ -367,6 +385,7 @@ static const char *expected(int code)
 		{OPT_TOTAL, "a number of 1 or more"},
 		{OPT_BENCH_JOBS, "pool sizes from 1 to 100000, such as 1,2,8 (16 at most)"},
 		{OPT_BENCH_RUNS, "a number from 1 to 1000"},
+		{OPT_HOST_RETRY, "a duration above 0, such as 30s or 5m"},
 	};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (table[i].code == code)
@@ -374,25 +393,49 @@ static const char *expected(int code)
 	return "another value";
 }
 
-/* -a FILE: one more input file. The array grows at 4, 8, 16...: the count
- * alone tells when. */
+/* Append arg to the array *a of *n values (an option given again). The
+ * array grows at 4, 8, 16...: the count alone tells when. */
+static int push(const char ***a, unsigned *n, const char *arg, char *err, size_t errlen)
+{
+	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
+		const char **grown = realloc((void *)*a, (*n ? 2 * (size_t)*n : 4) * sizeof *grown);
+		if (!grown) {
+			fail(err, errlen, "out of memory");
+			return -1;
+		}
+		*a = grown;
+	}
+	(*a)[(*n)++] = arg;
+	return 0;
+}
+
+/* -a FILE: one more input file. */
 static int add_arg_file(struct config *c, const char *arg, char *err, size_t errlen)
 {
-	unsigned n = c->narg_files;
-	for (unsigned i = 0; strcmp(arg, "-") == 0 && i < n; i++)
+	for (unsigned i = 0; strcmp(arg, "-") == 0 && i < c->narg_files; i++)
 		if (strcmp(c->arg_files[i], "-") == 0) {
 			fail(err, errlen, "-a - given twice: stdin can be read only once");
 			return -1;
 		}
-	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
-		const char **a = realloc(c->arg_files, (n ? 2 * (size_t)n : 4) * sizeof *a);
-		if (!a) {
-			fail(err, errlen, "out of memory");
-			return -1;
-		}
-		c->arg_files = a;
-	}
-	c->arg_files[c->narg_files++] = arg;
+	return push(&c->arg_files, &c->narg_files, arg, err, errlen);
+}
+
+/* -S LIST: its entries must parse now; set-up parses them again. */
+static int add_sshlogin(struct config *c, const char *arg, char *err, size_t errlen)
+{
+	struct hosts hs = HOSTS_INIT;
+	int r = hosts_add_list(&hs, arg, err, errlen);
+	hosts_free(&hs);
+	return r < 0 ? -1 : push(&c->sshlogins, &c->nsshlogins, arg, err, errlen);
+}
+
+static int set_ssh(struct config *c, const char *arg, char *err, size_t errlen)
+{
+	struct remote_ssh rs;
+	if (remote_ssh_parse(&rs, arg, err, errlen) < 0)
+		return -1;
+	remote_ssh_free(&rs);
+	c->ssh = arg;
 	return 0;
 }
 
@@ -407,6 +450,10 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 
 	switch (opt) {
 	case 'a': return add_arg_file(c, arg, err, errlen);
+	case 'S': return add_sshlogin(c, arg, err, errlen);
+	case OPT_SSHLOGINFILE:
+		return push(&c->sshloginfiles, &c->nsshloginfiles, arg, err, errlen);
+	case OPT_SSH: return set_ssh(c, arg, err, errlen);
 	case '0': c->sep = '\0'; return 0;
 	case 'b': c->base64_io = true; return 0;
 	case 'k': c->keep_order = true; return 0;
@@ -489,6 +536,10 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		return 0;
 	case OPT_TIMEOUT:
 		if (config_duration(arg, &c->timeout) < 0 || c->timeout <= 0)
+			break;
+		return 0;
+	case OPT_HOST_RETRY:
+		if (config_duration(arg, &c->host_retry) < 0 || c->host_retry <= 0)
 			break;
 		return 0;
 	case OPT_START_TIMEOUT:
@@ -603,7 +654,8 @@ static void unknown_long(const char *arg, char *err, size_t errlen)
 /* A file option given twice: which file would the user expect written? */
 static bool once_only(int code)
 {
-	return code == OPT_JOBLOG || code == OPT_STATS_JSON || code == OPT_BENCH_JSON;
+	return code == OPT_JOBLOG || code == OPT_STATS_JSON || code == OPT_BENCH_JSON ||
+	       code == OPT_SSH;
 }
 
 /* getopt_long's complaint about the option at argv[optind - 1], in err. */
@@ -657,7 +709,9 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 
 void config_free(struct config *c)
 {
-	free(c->arg_files);
-	c->arg_files = NULL;
-	c->narg_files = 0;
+	free((void *)c->arg_files);
+	free((void *)c->sshlogins);
+	free((void *)c->sshloginfiles);
+	c->arg_files = c->sshlogins = c->sshloginfiles = NULL;
+	c->narg_files = c->nsshlogins = c->nsshloginfiles = 0;
 }
