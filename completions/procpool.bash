@@ -13,11 +13,11 @@
 
 # Options that take a value, for telling a value from COMMAND.
 _procpool_long_with_value='arg-file wire max-record jobs min idle-timeout
-    depth max-tasks nice cpus mem-limit retries timeout kill-grace start-timeout
+    depth max-tasks max-tasks-jitter nice cpus mem-limit retries timeout kill-grace start-timeout
     ready stop-timeout halt joblog total stats-json bench-jobs bench-runs
     bench-json sshlogin sshloginfile ssh host-retry'
 _procpool_long_flags='null base64 keep-order tag resume resume-failed verbose
-    no-hints no-unbuffered-env progress stats bench help version'
+    no-hints no-unbuffered-env pin-slots progress stats bench help version'
 _procpool_short_with_value='awjmiS'
 
 # _procpool_takes_value OPT: OPT (--name or -c) needs a value.
@@ -176,7 +176,7 @@ _procpool()
             COMPREPLY=($(compgen -W '5 10 19' -- "$cur"))
             return
             ;;
-        -m | --min | --max-tasks | --retries | --total | --bench-runs)
+        -m | --min | --max-tasks | --max-tasks-jitter | --retries | --total | --bench-runs)
             return # a number
             ;;
     esac

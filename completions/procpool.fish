@@ -7,7 +7,7 @@
 
 # Options taking a value in the next word, for telling a value from COMMAND.
 set -l __procpool_with_value -a --arg-file -w --wire --max-record -j --jobs \
-    -m --min -i --idle-timeout --depth --max-tasks --nice --cpus --mem-limit \
+    -m --min -i --idle-timeout --depth --max-tasks --max-tasks-jitter --nice --cpus --mem-limit \
     --retries --timeout --kill-grace --start-timeout --ready --stop-timeout \
     --halt --joblog --total --stats-json \
     --bench-jobs --bench-runs --bench-json \
@@ -70,8 +70,10 @@ complete $opt -s m -l min -x -d 'Workers kept warm (default 1)'
 complete $opt -s i -l idle-timeout -x -d 'Retire workers idle this long (default 10s)' -a $durations
 complete $opt -l depth -x -d 'Tasks in flight per worker (default auto)' -a 'auto 1 4 16 64'
 complete $opt -l max-tasks -x -d 'Replace a worker after N tasks'
+complete $opt -l max-tasks-jitter -x -d 'Up to N more tasks per worker, to spread them'
 complete $opt -l nice -x -d 'Run workers N steps nicer (0-39)' -a '5 10 19'
 complete $opt -l cpus -x -d 'Pin workers to CPUs, e.g. 0-3,6 (Linux)'
+complete $opt -l pin-slots -d 'With --cpus: slot k on the k-th CPU of LIST alone'
 complete $opt -l mem-limit -x -d "Cap each worker's address space" -a '256M 512M 1G 2G 4G'
 complete $opt -l no-unbuffered-env -d 'Do not set PYTHONUNBUFFERED=1 for the workers'
 

@@ -15,10 +15,13 @@ static void on_answer(struct pool *p, struct worker *w, const char *line, size_t
 {
 	uint32_t slot = worker_pop(w);
 	struct task *t = &p->ts.t[slot];
-	t->pid = (int32_t)w->pid;
+	if (worker_note_answer(w, t->seq) < 0)
+		log_die(EXIT_FATAL, "out of memory");
 	t->run_ns = p->now - t->t_sent;
 	hist_add(&p->st->latency, (uint64_t)t->run_ns);
 	w->latency_sum += t->run_ns;
+	if (w->slot < p->st->nslots)
+		p->st->slot_tasks[w->slot]++;
 	w->answered++;
 	silence_reset(w);
 	p->answered_ever = true;
@@ -39,8 +42,10 @@ static bool answer_is_bad(struct pool *p, struct worker *w, const char *line, si
 {
 	char what[96];
 	const char *bad;
-	if (w->fifo_len == 0)
+	if (w->fifo_len == 0) {
+		outcome_suspects(p, w, &w->last_epoch, "wrote more answers than it had tasks");
 		fault_protocol(p, w, "wrote output while holding no task");
+	}
 	else if (len > p->c->max_record)
 		fault_protocol(p, w, "wrote an answer longer than --max-record");
 	else if (p->c->wire == WIRE_BASE64 && (bad = base64_check(line, len, NULL))) {
@@ -100,7 +105,7 @@ void answers_take(struct pool *p, struct worker *w)
 		fault_protocol(p, w, "wrote an answer longer than --max-record");
 		buf_consume(&w->in, w->in.len);
 	}
-	if (p->c->max_tasks && w->answered >= p->c->max_tasks && w->state == WORKER_RUNNING) {
+	if (w->max_tasks && w->answered >= w->max_tasks && w->state == WORKER_RUNNING) {
 		log_event("worker %d retired after %llu tasks", (int)w->pid,
 			  (unsigned long long)w->answered);
 		life_retire(p, w);

@@ -231,6 +231,7 @@ static bool run_once(struct bench *b, struct bench_config *bc, int in_fd, int ou
 		.p99 = hist_percentile(&st.latency, 99),
 		.failed = st.failed + st.not_run,
 	};
+	stats_free(&st);
 	if (pr.signal) {
 		b->signal = pr.signal;
 		bc->interrupted = true;

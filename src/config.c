@@ -35,8 +35,10 @@ const char config_usage[] =
 	"  -i, --idle-timeout DUR  retire workers idle this long (default 10s)\n"
 	"      --depth N|auto      tasks in flight per worker (default auto)\n"
 	"      --max-tasks N       replace a worker after N tasks\n"
+	"      --max-tasks-jitter N  up to N more tasks per worker, to spread them\n"
 	"      --nice N            run workers N steps nicer\n"
 	"      --cpus LIST         pin workers to CPUs, e.g. 0-3,6 (Linux)\n"
+	"      --pin-slots         with --cpus: slot k on the k-th CPU of LIST alone\n"
 	"      --mem-limit SIZE    cap each worker's address space\n"
 	"      --no-unbuffered-env do not set PYTHONUNBUFFERED=1 for the workers\n"
 	"\n"
@@ -80,7 +82,8 @@ const char config_usage[] =
 	"125 usage, 126 cannot execute, 127 not found, 128+N killed by signal N.\n";
 
 enum {
-	OPT_TAG = 256, OPT_MAX_RECORD, OPT_DEPTH, OPT_MAX_TASKS, OPT_NICE, OPT_CPUS,
+	OPT_TAG = 256, OPT_MAX_RECORD, OPT_DEPTH, OPT_MAX_TASKS, OPT_MAX_TASKS_JITTER, OPT_NICE,
+	OPT_CPUS, OPT_PIN_SLOTS,
 	OPT_MEM_LIMIT, OPT_RETRIES, OPT_TIMEOUT, OPT_KILL_GRACE, OPT_START_TIMEOUT, OPT_READY,
 	OPT_STOP_TIMEOUT, OPT_NO_HINTS, OPT_NO_UNBUFFERED_ENV, OPT_HALT, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_PROGRESS, OPT_TOTAL, OPT_STATS,
@@ -101,6 +104,8 @@ static const struct option options[] = {
 	{"idle-timeout", required_argument, NULL, 'i'},
 	{"depth", required_argument, NULL, OPT_DEPTH},
 	{"max-tasks", required_argument, NULL, OPT_MAX_TASKS},
+	{"max-tasks-jitter", required_argument, NULL, OPT_MAX_TASKS_JITTER},
+	{"pin-slots", no_argument, NULL, OPT_PIN_SLOTS},
 	{"nice", required_argument, NULL, OPT_NICE},
 	{"cpus", required_argument, NULL, OPT_CPUS},
 	{"mem-limit", required_argument, NULL, OPT_MEM_LIMIT},
@@ -376,6 +381,7 @@ static const char *expected(int code)
 		{OPT_DEPTH, "auto or a number from 1 to 65536"},
 		{OPT_MAX_RECORD, "a size from 1 to 1T, such as 64M"},
 		{OPT_MAX_TASKS, "a number of 1 or more"},
+		{OPT_MAX_TASKS_JITTER, "a number of 0 or more"},
 		{OPT_NICE, "a number from 0 to 39"},
 		{OPT_CPUS, "CPU numbers and ranges below 4096, such as 0-3,6"},
 		{OPT_MEM_LIMIT, "a size from 4k, such as 512M"},
@@ -515,6 +521,13 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		if (config_count(arg, 1, UINT64_MAX, &c->max_tasks) < 0)
 			break;
 		return 0;
+	case OPT_MAX_TASKS_JITTER:
+		if (config_count(arg, 0, UINT32_MAX, &c->max_tasks_jitter) < 0)
+			break;
+		return 0;
+	case OPT_PIN_SLOTS:
+		c->pin_slots = true;
+		return 0;
 	case OPT_NICE:
 		if (config_count(arg, 0, 39, &n) < 0)
 			break;
@@ -622,6 +635,14 @@ static int validate(struct config *c, const bool *seen, char *err, size_t errlen
 	}
 	if ((c->resume || c->resume_failed) && !c->joblog) {
 		fail(err, errlen, "--%s needs --joblog FILE", c->resume ? "resume" : "resume-failed");
+		return -1;
+	}
+	if (c->max_tasks_jitter && !c->max_tasks) {
+		fail(err, errlen, "--max-tasks-jitter needs --max-tasks N");
+		return -1;
+	}
+	if (c->pin_slots && !c->cpus) {
+		fail(err, errlen, "--pin-slots needs --cpus LIST");
 		return -1;
 	}
 	if (c->bench && c->nbench_jobs == 0) {

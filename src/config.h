@@ -33,6 +33,8 @@ struct config {
 	const char *ready_line; /* --ready: the line a worker writes when ready */
 	int64_t stop_timeout;  /* ns a stopping run waits for tasks; 0: no bound */
 	uint64_t max_tasks; /* 0: unlimited */
+	uint64_t max_tasks_jitter; /* up to this many more, per worker */
+	bool pin_slots;     /* slot k on the k-th CPU of --cpus */
 	int nice;           /* added to the workers' niceness */
 	const char *cpus;   /* CPU list for the workers, validated */
 	uint64_t mem_limit; /* bytes of address space per worker; 0: none */

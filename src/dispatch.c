@@ -18,12 +18,13 @@
 #define BATCH_NS (1 * NS_PER_MS)     /* auto depth: queue about this much work */
 #define COALESCE_MIN_NS 100000       /* let answers pile up when workers hold this much */
 
-/* Encode one task for w's stdin. */
-static void encode_task(struct pool *p, struct worker *w, const struct task *t)
+/* Encode one task for w's stdin; returns its length there. */
+static size_t encode_task(struct pool *p, struct worker *w, const struct task *t)
 {
 	const char *s = buf_head(&t->in);
 	size_t n = t->in.len;
 	struct buf *o = &w->out;
+	size_t before = o->len;
 	if (buf_reserve(o, base64_encoded_len(n) + 1) < 0)
 		log_die(EXIT_FATAL, "out of memory");
 	if (p->c->base64_io == (p->c->wire == WIRE_BASE64)) {
@@ -38,6 +39,7 @@ static void encode_task(struct pool *p, struct worker *w, const struct task *t)
 	}
 	*buf_tail(o) = '\n';
 	o->len++;
+	return o->len - before;
 }
 
 static void give(struct pool *p, struct worker *w, uint32_t slot)
@@ -49,9 +51,14 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 		w->first_given = p->now;
 	if (worker_push(w, slot) < 0)
 		log_die(EXIT_FATAL, "out of memory");
-	encode_task(p, w, t);
+	size_t wire = encode_task(p, w, t);
+	t->wire_len = (uint32_t)wire;
+	w->enqueued += wire;
+	t->wire_end = w->enqueued;
 	t->state = TASK_RUNNING;
 	t->t_sent = p->now;
+	t->pid = (int32_t)w->pid;
+	t->slot = w->slot;
 	hist_add(&p->st->wait, (uint64_t)(p->now - t->t_read));
 }
 
@@ -66,7 +73,9 @@ static bool can_take(const struct pool *p, const struct worker *w, bool topping_
 		return false;
 	if (p->c->ready_line && !w->ready)
 		return false; /* it said it would say when */
-	if (p->c->max_tasks && w->assigned >= p->c->max_tasks)
+	if (w->epoch.len >= EPOCH_MAX)
+		return false; /* let it drain: see worker.h */
+	if (w->max_tasks && w->assigned >= w->max_tasks)
 		return false;
 	return topping_up || w->fifo_len == 0 || w->fifo_len < low || depth <= 2;
 }
@@ -79,7 +88,7 @@ void dispatch_flush(struct pool *p, struct worker *w)
 		 * nothing more but still counts as alive, and as running when
 		 * it is reaped, until its answers or its exit settle what it
 		 * holds. */
-		worker_close_input(w);
+		worker_close_input(w, false);
 		loop_del(p->loop, w->to_watch);
 		w->to_watch = -1;
 		return;

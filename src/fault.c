@@ -11,9 +11,12 @@
  * inputs fail only themselves. */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 
+#include "advice.h"
 #include "escape.h"
+#include "joblog.h"
 #include "log.h"
 #include "pool_impl.h"
 #include "util.h"
@@ -43,69 +46,155 @@ static void requeue_from(struct pool *p, struct worker *w, uint32_t first)
 	w->fifo_len = first;
 }
 
-static void requeue_held(struct pool *p, struct worker *w, const char *outcome, const char *cause)
+/* Why a gone worker's tasks failed: the report's cause, and the joblog's
+ * Outcome and Exitval. */
+struct why {
+	char cause[160];
+	char outcome[48];
+	int exitval;
+};
+
+/* A task w held counts an attempt: it is to run again (the caller queues
+ * it), or it fails. */
+static void charge(struct pool *p, struct worker *w, uint32_t slot, const struct why *why)
 {
-	if (!w->ready) {
-		requeue_from(p, w, 0); /* it never started: no task is at fault */
+	struct task *t = &p->ts.t[slot];
+	t->tries++;
+	if (t->tries <= p->c->retries && !p->stop) {
+		outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s; retrying (attempt %u of %u)",
+			       why->cause, t->tries + 1, p->c->retries + 1);
+		p->st->retried++;
 		return;
 	}
-	requeue_from(p, w, 1);
-	uint32_t slot = worker_head(w);
-	w->fifo_len = 0;
-	struct task *t = &p->ts.t[slot];
-	t->pid = (int32_t)w->pid;
-	t->tries++;
-	if (w->state == WORKER_KILLING && w->fault == FAULT_NONE) {
-		outcome_not_run(p, slot); /* we stopped it: the task was not at fault */
-	} else if (t->tries <= p->c->retries && !p->stop) {
-		outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s; retrying (attempt %u of %u)",
-			       cause, t->tries + 1, p->c->retries + 1);
-		p->st->retried++;
-		tasks_enqueue_front(&p->ts, slot);
-	} else {
-		outcome_failed(p, slot, outcome, "%s", cause);
-	}
+	int sig = WIFSIGNALED(w->wstatus) ? WTERMSIG(w->wstatus) : 0;
+	outcome_failed(p, slot, why->outcome, why->exitval, sig, "%s", why->cause);
 }
 
-/* Why w's tasks failed, for the report and the joblog. */
-static void describe(const struct pool *p, const struct worker *w, char *cause, size_t clen,
-		     char *outcome, size_t olen)
+/* How many of the tasks w holds, from the oldest, it had read from its
+ * stdin: those it may have been working on. The oldest when unsure. */
+static uint32_t tasks_read(const struct pool *p, const struct worker *w)
+{
+	int64_t to = worker_read_to(w);
+	if (to < 0)
+		return 1;
+	uint32_t n = 0;
+	while (n < w->fifo_len &&
+	       (int64_t)p->ts.t[w->fifo[(w->fifo_head + n) % w->fifo_cap]].wire_end <= to)
+		n++;
+	return n;
+}
+
+static bool exited_cleanly(const struct worker *w)
+{
+	return w->reaped && WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 0;
+}
+
+static void requeue_held(struct pool *p, struct worker *w, const struct why *why)
+{
+	if (!w->ready || (w->state == WORKER_KILLING && w->fault == FAULT_NONE)) {
+		/* It never started, or we stopped it: no task is at fault. */
+		requeue_from(p, w, 0);
+		return;
+	}
+	/* A timeout or a protocol violation is the oldest task's; a death is
+	 * of a task it had read, and when it read none, none is at fault. */
+	uint32_t nread = w->fault == FAULT_NONE ? tasks_read(p, w) : 1;
+	uint32_t charged = nread ? 1 : 0;
+	if (w->fault == FAULT_NONE && exited_cleanly(w) && nread) {
+		/* It read them, wrote nothing for them and left as if done: it
+		 * skips answers, so its last ones may belong to other tasks. */
+		outcome_suspects(p, w, &w->epoch, "exited with status 0 without answering tasks it had read");
+		w->skipped_answers = true;
+		charged = nread;
+	}
+	requeue_from(p, w, charged);
+	for (uint32_t i = 0; i < charged; i++)
+		charge(p, w, w->fifo[(w->fifo_head + i) % w->fifo_cap], why);
+	/* Those to run again are still running (a failed one is released):
+	 * from the last, so that the queue keeps their order. */
+	for (uint32_t i = charged; i-- > 0;) {
+		uint32_t slot = w->fifo[(w->fifo_head + i) % w->fifo_cap];
+		if (p->ts.t[slot].state == TASK_RUNNING)
+			tasks_enqueue_front(&p->ts, slot);
+	}
+	w->fifo_len = 0;
+}
+
+/* Why w's tasks failed. */
+static void describe(const struct pool *p, const struct worker *w, struct why *why)
 {
 	char how[64], dur[32];
 	worker_describe_exit(w, how, sizeof how);
+	why->exitval = JOBLOG_EXIT_PROCPOOL; /* protocol */
 	if (w->fault == FAULT_TIMEOUT) {
 		format_duration(dur, sizeof dur, p->c->timeout);
-		snprintf(cause, clen, "timed out after %s (worker %d %s)", dur, (int)w->pid, how);
-		snprintf(outcome, olen, "timeout");
+		snprintf(why->cause, sizeof why->cause, "timed out after %s (worker %d %s)", dur,
+			 (int)w->pid, how);
+		snprintf(why->outcome, sizeof why->outcome, "timeout");
+		why->exitval = JOBLOG_EXIT_TIMEOUT;
 	} else if (w->fault == FAULT_PROTOCOL) {
-		snprintf(cause, clen, "%s", w->fault_msg);
-		snprintf(outcome, olen, "protocol");
+		snprintf(why->cause, sizeof why->cause, "%s", w->fault_msg);
+		snprintf(why->outcome, sizeof why->outcome, "protocol");
 	} else if (WIFSIGNALED(w->wstatus)) {
-		snprintf(cause, clen, "worker %d %s", (int)w->pid, how);
-		snprintf(outcome, olen, "signal %s", signal_name(WTERMSIG(w->wstatus)));
+		snprintf(why->cause, sizeof why->cause, "worker %d %s", (int)w->pid, how);
+		snprintf(why->outcome, sizeof why->outcome, "signal %s",
+			 signal_name(WTERMSIG(w->wstatus)));
+		why->exitval = JOBLOG_EXIT_SIGNALED(WTERMSIG(w->wstatus));
 	} else if (WEXITSTATUS(w->wstatus) == 0) {
-		snprintf(cause, clen, "worker %d exited with status 0 without answering",
-			 (int)w->pid);
-		snprintf(outcome, olen, "protocol");
+		snprintf(why->cause, sizeof why->cause,
+			 "worker %d exited with status 0 without answering", (int)w->pid);
+		snprintf(why->outcome, sizeof why->outcome, "protocol");
 	} else {
-		snprintf(cause, clen, "worker %d %s", (int)w->pid, how);
-		snprintf(outcome, olen, "exit %d", WEXITSTATUS(w->wstatus));
+		snprintf(why->cause, sizeof why->cause, "worker %d %s", (int)w->pid, how);
+		snprintf(why->outcome, sizeof why->outcome, "exit %d", WEXITSTATUS(w->wstatus));
+		why->exitval = WEXITSTATUS(w->wstatus);
 	}
 }
 
 /* A gone worker still held tasks: settle each. */
 void fault_settle_held(struct pool *p, struct worker *w)
 {
-	char cause[160], outcome[48];
-	describe(p, w, cause, sizeof cause, outcome, sizeof outcome);
-	requeue_held(p, w, outcome, cause);
+	struct why why;
+	describe(p, w, &why);
+	requeue_held(p, w, &why);
 }
 
-void fault_note_exit(struct pool *p, struct worker *w, bool unexpected)
+/* A worker of a command that runs once per task (echo, a script that does
+ * not loop) answers once and exits with its stdin still open. */
+static void note_oneshot(struct pool *p, const struct worker *w)
 {
-	bool start_failed = !w->ready && (unexpected || w->fault == FAULT_START);
-	if (!start_failed && (!unexpected || p->answered_ever))
+	if (p->oneshot_hinted || p->c->no_hints || p->c->max_tasks == 1)
 		return;
+	p->oneshot_hinted = true;
+	struct advice a;
+	advice_for(p->c->argv, &a);
+	char prog[ESCAPE_SIZE(sizeof a.program)];
+	escape_text(prog, sizeof a.program, a.program, strlen(a.program));
+	log_warn("worker %d (%s) exited right after its first answer, with its stdin still open: "
+		 "%s looks like a command that runs once per task, not a worker; run it with "
+		 "--max-tasks 1 for a process per task (--no-hints silences this)",
+		 (int)w->pid, prog, prog);
+}
+
+/* A worker that fails as it exits, holding no task: every task it took was
+ * answered, yet its exit says something went wrong. */
+static void note_bad_exit(struct pool *p, const struct worker *w, bool unexpected)
+{
+	char how[64];
+	worker_describe_exit(w, how, sizeof how);
+	if (unexpected)
+		log_warn("worker %d %s while it held no task, having answered all %llu of its tasks",
+			 (int)w->pid, how, (unsigned long long)w->answered);
+	else
+		log_warn("worker %d %s after its stdin was closed, having answered all %llu of its "
+			 "tasks", (int)w->pid, how, (unsigned long long)w->answered);
+	p->st->bad_exits++;
+}
+
+/* One more worker that died before it could work; CRASH_LOOP in a row
+ * end the run. */
+static void note_crash(struct pool *p, const struct worker *w)
+{
 	p->crash_streak++;
 	if (p->crash_streak < CRASH_LOOP || p->r.fatal)
 		return;
@@ -120,4 +209,22 @@ void fault_note_exit(struct pool *p, struct worker *w, bool unexpected)
 	int st = WIFEXITED(w->wstatus) ? WEXITSTATUS(w->wstatus) : 0;
 	p->r.fatal = st == EXIT_NOEXEC || st == EXIT_NOTFOUND ? st : EXIT_FATAL;
 	stop_now(p);
+}
+
+/* What a worker's exit says beyond its tasks: the crash-loop rule, a
+ * failure at exit, a one-shot command. */
+void fault_note_exit(struct pool *p, struct worker *w, bool unexpected, bool held)
+{
+	bool start_failed = !w->ready && (unexpected || w->fault == FAULT_START);
+	if (start_failed || (unexpected && !p->answered_ever)) {
+		note_crash(p, w);
+		return;
+	}
+	bool ours = w->state == WORKER_KILLING || w->fault != FAULT_NONE;
+	if (!w->ready || ours)
+		return;
+	if (unexpected && exited_cleanly(w) && w->answered == 1 && !w->skipped_answers)
+		note_oneshot(p, w);
+	else if (!held && !exited_cleanly(w))
+		note_bad_exit(p, w, unexpected);
 }

@@ -1,12 +1,15 @@
 /* joblog: TSV task log and --resume sets; see joblog.h.
  *
- * Row: Seq Pid Start Runtime Attempts Outcome Input, tab-separated. Start is
- * seconds since the epoch and Runtime seconds, both with milliseconds. The
- * input is escaped (\t \n \r \\ and \xHH for other control bytes) so a row
- * stays one line. When a task appears in several rows (a resumed run appends
- * to the same file), the last row counts. Only a newline ends a row: bytes
- * after the last one are a row a kill cut short, ignored on load and cut off
- * before appending, so the next row cannot glue onto them.
+ * Row: GNU parallel's Seq Host Starttime JobRuntime Send Receive Exitval
+ * Signal Command, in its formats (Starttime seconds since the epoch with
+ * milliseconds, JobRuntime seconds with milliseconds padded to 10 columns,
+ * as its "%10.3f"), then procpool's Slot Attempts Outcome; tab-separated.
+ * Command is the input and Host the host name, both escaped (\t \n \r \\ and
+ * \xHH for other control bytes) so a row stays one line. When a task appears
+ * in several rows (a resumed run appends to the same file), the last row
+ * counts. Only a newline ends a row: bytes after the last one are a row a
+ * kill cut short, ignored on load and cut off before appending, so the next
+ * row cannot glue onto them.
  *
  * Rows wait in one buffer. Marks, oldest first, say up to which byte of it
  * the rows need how much output written: as out_pos never decreases, the
@@ -27,14 +30,27 @@
 #include "log.h"
 #include "util.h"
 
-static const char header[] = "Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput\n";
+static const char header[] = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal"
+			     "\tCommand\tSlot\tAttempts\tOutcome\n";
 #define HEADER_LEN (sizeof header - 1)
+/* The header before the format became GNU parallel's: recognised, to say so. */
+static const char old_header[] = "Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput\n";
+#define OLD_HEADER_LEN (sizeof old_header - 1)
+#define OLD_FORMAT "in the format of an older procpool (Seq Pid Start ...): convert it " \
+		   "or move it aside, see procpool(1)"
+#define NOT_JOBLOG "not a procpool joblog"
 
-#define FIELDS 7
+#define FIELDS 12
+#define OUTCOME_FIELD 11 /* from 0 */
 #define INPUT_SHOWN 1000 /* bytes of input kept in a row */
-#define HEAD_MAX 160     /* the fields before Input, tabs included: at most 127 */
-/* The longest row written, newline included: escaping at most quadruples. */
-#define ROW_MAX (HEAD_MAX + INPUT_SHOWN * 4 + sizeof "...\n")
+#define HOST_SHOWN 255   /* bytes of a host name kept */
+#define OUTCOME_MAX 32
+/* The fields but Host and Command, tabs and newline included: at most 210. */
+#define NUMBERS_MAX 256
+/* Escaping at most quadruples, and a cut adds "...". */
+#define ESCAPED_MAX(n) ((n) * 4 + 3)
+/* The longest row written, newline included. */
+#define ROW_MAX (NUMBERS_MAX + ESCAPED_MAX(HOST_SHOWN) + ESCAPED_MAX(INPUT_SHOWN))
 #define SYNC_EVERY_NS NS_PER_SEC
 /* Rows held for their sync beyond this many bytes go out at once. */
 #define BACKLOG (1u << 20)
@@ -103,6 +119,12 @@ static off_t last_line_end(int fd, off_t size)
 	return 0;
 }
 
+/* Whether s, n bytes, and h, hlen, agree as far as both go. */
+static bool agree(const char *s, size_t n, const char *h, size_t hlen)
+{
+	return memcmp(s, h, n < hlen ? n : hlen) == 0;
+}
+
 /* Make the file a joblog ending on a row boundary: cut off what follows the
  * last newline (a row, or the header, a kill cut short), then write the
  * header if nothing is left. A file that does not start with the header is
@@ -118,8 +140,10 @@ static int settle_end(int fd, const char *path, char *why, size_t whylen)
 		size_t n = st.st_size < (off_t)HEADER_LEN ? (size_t)st.st_size : HEADER_LEN;
 		if (pread_full(fd, head, n, 0) < 0)
 			goto fail;
-		if (memcmp(head, header, n) != 0) {
-			say(why, whylen, "not a procpool joblog");
+		if (!agree(head, n, header, HEADER_LEN)) {
+			/* Rows of two formats under one header would be misread. */
+			say(why, whylen, "%s",
+			    agree(head, n, old_header, OLD_HEADER_LEN) ? OLD_FORMAT : NOT_JOBLOG);
 			return -1;
 		}
 		if (n == HEADER_LEN && (keep = last_line_end(fd, st.st_size)) < 0)
@@ -164,11 +188,11 @@ fail:
 
 /* ---- rows ------------------------------------------------------------- */
 
-/* Append input escaped, at most INPUT_SHOWN bytes of it (room reserved). */
-static void escape(struct buf *b, const char *s, size_t n)
+/* Append s escaped, at most max bytes of it (room reserved). */
+static void escape(struct buf *b, const char *s, size_t n, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t shown = n > INPUT_SHOWN ? INPUT_SHOWN : n;
+	size_t shown = n > max ? max : n;
 	char *o = buf_tail(b);
 	for (size_t i = 0; i < shown; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -207,26 +231,51 @@ static int marks_reserve(struct joblog *j)
 	return 0;
 }
 
-void joblog_row(struct joblog *j, uint64_t out_pos, uint64_t seq, pid_t pid, int64_t wall_start_ns,
-		int64_t run_ns, unsigned attempts, const char *outcome, const char *input, size_t len)
+/* Append a formatted field or run of fields (room reserved). 0, or -1. */
+static int put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int put(struct buf *b, const char *fmt, ...)
 {
-	char head[HEAD_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf_tail(b), buf_room(b), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= buf_room(b))
+		return -1;
+	b->len += (size_t)n;
+	return 0;
+}
+
+/* Append the row of e (room reserved). 0, or -1. */
+static int put_row(struct buf *b, const struct joblog_entry *e)
+{
+	if (put(b, "%" PRIu64 "\t", e->seq) < 0)
+		return -1;
+	escape(b, e->host, strlen(e->host), HOST_SHOWN);
+	if (put(b, "\t%" PRId64 ".%03d\t%6" PRId64 ".%03d\t%" PRIu64 "\t%" PRIu64 "\t%d\t%d\t",
+		(int64_t)(e->start_wall_ns / NS_PER_SEC), (int)(e->start_wall_ns % NS_PER_SEC / NS_PER_MS),
+		(int64_t)(e->run_ns / NS_PER_SEC), (int)(e->run_ns % NS_PER_SEC / NS_PER_MS), e->send,
+		e->receive, e->exitval, e->signal) < 0)
+		return -1;
+	escape(b, e->input, e->len, INPUT_SHOWN);
+	return put(b, "\t%u\t%u\t%.*s\n", e->slot, e->attempts, OUTCOME_MAX, e->outcome);
+}
+
+void joblog_row(struct joblog *j, uint64_t out_pos, const struct joblog_entry *e)
+{
 	if (j->err)
 		return;
-	int n = snprintf(head, sizeof head, "%" PRIu64 "\t%d\t%" PRId64 ".%03d\t%" PRId64 ".%03d\t%u\t%.32s\t",
-			 seq, (int)pid, (int64_t)(wall_start_ns / NS_PER_SEC),
-			 (int)(wall_start_ns % NS_PER_SEC / NS_PER_MS), (int64_t)(run_ns / NS_PER_SEC),
-			 (int)(run_ns % NS_PER_SEC / NS_PER_MS), attempts, outcome);
-	if (n < 0 || buf_reserve(&j->rows, ROW_MAX) < 0 || marks_reserve(j) < 0) {
+	if (buf_reserve(&j->rows, ROW_MAX) < 0 || marks_reserve(j) < 0) {
 		/* Reported by the next joblog_flush: a row missing would be a
 		 * task run again, a silent surprise. */
-		j->err = n < 0 ? EOVERFLOW : errno;
+		j->err = errno;
 		return;
 	}
 	size_t before = j->rows.len;
-	buf_append(&j->rows, head, (size_t)n);
-	escape(&j->rows, input, len);
-	buf_append(&j->rows, "\n", 1);
+	if (put_row(&j->rows, e) < 0) {
+		j->rows.len = before;
+		j->err = EOVERFLOW; /* ROW_MAX is too small: a bug */
+		return;
+	}
 	j->queued += j->rows.len - before;
 	/* A row at the last mark's position (or, out of order, before it: it
 	 * waits the longer) extends that mark. */
@@ -426,10 +475,11 @@ static int parse_row(const char *s, size_t n, uint64_t *seq, bool *ok)
 	if (nf != FIELDS)
 		return -1;
 	f[FIELDS] = s + n + 1;
-	size_t outcome_len = (size_t)(f[6] - f[5]) - 1;
+	const char *outcome = f[OUTCOME_FIELD];
+	size_t outcome_len = (size_t)(f[OUTCOME_FIELD + 1] - outcome) - 1;
 	if (!parse_seq(f[0], (size_t)(f[1] - f[0]) - 1, seq) || outcome_len == 0)
 		return -1;
-	*ok = outcome_len == 2 && memcmp(f[5], "ok", 2) == 0;
+	*ok = outcome_len == 2 && memcmp(outcome, "ok", 2) == 0;
 	return 0;
 }
 
@@ -449,8 +499,9 @@ int joblog_load(const char *path, bool also_failed, struct seqset *skip, char *w
 		uint64_t seq;
 		bool ok;
 		if (r.no == 1) {
-			if (n != HEADER_LEN - 1 || memcmp(s, header, n) != 0) {
-				say(why, whylen, "not a procpool joblog");
+			if (n + 1 != HEADER_LEN || !agree(s, n, header, HEADER_LEN)) {
+				bool old = n + 1 == OLD_HEADER_LEN && agree(s, n, old_header, OLD_HEADER_LEN);
+				say(why, whylen, "%s", old ? OLD_FORMAT : NOT_JOBLOG);
 				rc = -1;
 			}
 		} else if (parse_row(s, n, &seq, &ok) < 0) {

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pool_impl.h"
+#include "slot.h"
 #include "util.h"
 
 #define ORPHAN_PIPE_NS NS_PER_SEC       /* reaped, but a grandchild holds its stdout */
@@ -71,9 +72,13 @@ struct worker *life_start(struct pool *p)
 	if (!w)
 		return NULL;
 	struct spawn_error e;
-	if (worker_start(w, &p->so, p->now, &e) < 0) {
+	int slot = slots_take(&p->slots);
+	if (slot < 0)
+		log_die(EXIT_FATAL, "out of memory");
+	if (worker_start(w, &p->so, (unsigned)slot, p->now, &e) < 0) {
 		int err = errno;
 		free(w);
+		slots_give(&p->slots, (unsigned)slot);
 		if (e.step != SPAWN_OK)
 			fatal_spawn(p, &e);
 		else if (p->nw == 0)
@@ -81,18 +86,26 @@ struct worker *life_start(struct pool *p)
 		return NULL;
 	}
 	w->owner = p;
+	w->generation = p->generation;
+	w->max_tasks = p->c->max_tasks;
+	if (p->c->max_tasks && p->c->max_tasks_jitter)
+		w->max_tasks += (uint64_t)random() % (p->c->max_tasks_jitter + 1);
 	silence_reset(w);
 	w->from_watch = loop_add(p->loop, w->from_fd, POLLIN, on_readable, w);
 	w->to_watch = loop_add(p->loop, w->to_fd, 0, on_writable, w);
 	if (w->from_watch < 0 || w->to_watch < 0)
 		log_die(EXIT_FATAL, "out of memory");
+	if (sig_track_group(w->pid) < 0)
+		log_die(EXIT_FATAL, "out of memory");
 	p->w[p->nw++] = w;
 	p->running++;
 	p->st->started++;
+	if (w->slot < p->st->nslots)
+		p->st->slot_workers[w->slot]++;
 	p->st->alive = p->running;
 	if (p->nw > p->st->peak)
 		p->st->peak = p->nw;
-	log_event("worker %d started (%u alive)", (int)w->pid, p->running);
+	log_event("worker %d started (%u alive, slot %u)", (int)w->pid, p->running, w->slot);
 	return w;
 }
 
@@ -103,7 +116,7 @@ void life_retire(struct pool *p, struct worker *w)
 		p->running--;
 	w->state = WORKER_CLOSING;
 	w->closed_at = p->now;
-	worker_close_input(w);
+	worker_close_input(w, w->out.len == 0);
 	if (w->to_watch >= 0) {
 		loop_del(p->loop, w->to_watch);
 		w->to_watch = -1;
@@ -181,9 +194,12 @@ static void finish(struct pool *p, struct worker *w)
 		p->st->alive = p->running;
 		p->st->crashed++;
 	}
-	if (w->fifo_len)
+	bool held = w->fifo_len > 0;
+	if (held)
 		fault_settle_held(p, w);
-	fault_note_exit(p, w, unexpected);
+	fault_note_exit(p, w, unexpected, held);
+	if (w->replaced)
+		p->replacing--;
 	if (w->from_watch >= 0)
 		loop_del(p->loop, w->from_watch);
 	if (w->to_watch >= 0)
@@ -193,6 +209,8 @@ static void finish(struct pool *p, struct worker *w)
 			p->w[i] = p->w[--p->nw];
 			break;
 		}
+	sig_untrack_group(w->pid);
+	slots_give(&p->slots, w->slot);
 	worker_free(w);
 	free(w);
 }
@@ -217,7 +235,7 @@ static void on_readable(void *ctx, int fd, short revents)
 	struct pool *p = w->owner;
 	(void)fd;
 	(void)revents;
-	p->now = now_ns();
+	p->now = pool_clock();
 	ssize_t n = worker_read(w);
 	if (n > 0)
 		answers_take(p, w);
@@ -250,6 +268,45 @@ void life_reap(struct pool *p)
 				finish(p, w);
 			break;
 		}
+}
+
+/* SIGUSR2: replace every worker, a few at a time, each once it has answered
+ * what it holds: the old one takes no more tasks and is closed; the usual
+ * scaling starts its replacement, which takes its slot once it is gone (a
+ * slot is a device: the new worker may not share it), so the pool never
+ * holds more than -j processes nor fewer than it had. The new one runs
+ * COMMAND afresh: a new executable on disk is picked up. */
+void life_restart_all(struct pool *p)
+{
+	p->generation++;
+	log_event("replacing every worker (SIGUSR2)");
+}
+
+/* The running worker of an older generation that holds the least. */
+static struct worker *next_to_replace(const struct pool *p)
+{
+	struct worker *best = NULL;
+	for (unsigned i = 0; i < p->nw; i++) {
+		struct worker *w = p->w[i];
+		if (w->generation != p->generation && w->state == WORKER_RUNNING &&
+		    !w->close_pending && (!best || w->fifo_len < best->fifo_len))
+			best = w;
+	}
+	return best;
+}
+
+void life_restart_step(struct pool *p)
+{
+	unsigned at_once = 1 + p->c->jobs / 8;
+	struct worker *old;
+	while (!p->stop && p->replacing < at_once && (old = next_to_replace(p))) {
+		old->replaced = true;
+		p->replacing++;
+		old->close_pending = true;
+		old->check_at = p->now;
+		log_event("worker %d to be replaced (%u tasks held)", (int)old->pid, old->fifo_len);
+		life_close_if_pending(p, old);
+	}
 }
 
 static void idle_timer(struct pool *p, struct worker *w)

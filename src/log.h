@@ -16,6 +16,7 @@
  * so that a count can never be mistaken for them. */
 enum {
 	EXIT_FAILED_MAX = 101, /* more than 100 tasks failed */
+	EXIT_WORKER_FAILED = 102, /* every task done, but a worker failed as it exited */
 	EXIT_FATAL = 124,      /* procpool could not go on: I/O error, crash loop */
 	EXIT_USAGE = 125,      /* bad option or value */
 	EXIT_NOEXEC = 126,     /* COMMAND found but not executable */

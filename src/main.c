@@ -22,17 +22,6 @@
 #include "stats.h"
 #include "util.h"
 
-static int exit_status(const struct pool_result *r, const struct stats *st)
-{
-	if (r->fatal)
-		return r->fatal;
-	if (r->signal)
-		return 128 + r->signal;
-	if (st->failed)
-		return st->failed > 100 ? EXIT_FAILED_MAX : (int)st->failed;
-	return 0;
-}
-
 /* fds procpool keeps besides its workers' (stdio, the signal pipe, the
  * joblog, --stats-json, --bench's temporary files, fds it inherited), and
  * a worker's: 2 while it lives, 4 more while it starts. */
@@ -223,12 +212,13 @@ static int run(const struct config *c, const int *in_fds, unsigned n_in)
 	stats_init(&st, now_ns(), count_total(c, in_fds, n_in));
 	struct pool_result r = pool_run(c, in_fds, n_in, 1, &st);
 	report_end(c, &st, json_fd, &r);
+	stats_free(&st);
 	if (r.broken_pipe) {
 		/* Die of SIGPIPE as a reader that left expects. */
 		sig_default(SIGPIPE);
 		raise(SIGPIPE);
 	}
-	return exit_status(&r, &st);
+	return pool_exit_status(&r, &st);
 }
 
 /* Options in: true to run them; false after help, version or a usage error

@@ -314,7 +314,7 @@ static pid_t start_child(char **argv, int *out_fd)
 	struct spawn_opts o = {.argv = argv};
 	struct spawn_error e;
 	int to = -1, from = -1;
-	pid_t pid = spawn_worker(&o, &to, &from, &e);
+	pid_t pid = spawn_worker(&o, 0, &to, &from, &e);
 	if (pid < 0)
 		return -1;
 	close_fd(&to);

@@ -61,11 +61,11 @@ int os_die_with_parent(void)
 	return 0;
 }
 
-int os_pin_cpus(const char *list)
-{
 #ifdef __linux__
-	cpu_set_t set;
-	CPU_ZERO(&set);
+/* The CPUs of a validated list like "0-3,6". */
+static void cpu_list(const char *list, cpu_set_t *set)
+{
+	CPU_ZERO(set);
 	const char *s = list;
 	do {
 		char *end;
@@ -73,12 +73,40 @@ int os_pin_cpus(const char *list)
 		if (*end == '-')
 			hi = strtoul(end + 1, &end, 10);
 		for (unsigned long c = lo; c <= hi && c < CPU_SETSIZE; c++)
-			CPU_SET(c, &set);
+			CPU_SET(c, set);
 		s = end;
 	} while (*s++ == ',');
+}
+#endif
+
+int os_pin_cpus(const char *list)
+{
+#ifdef __linux__
+	cpu_set_t set;
+	cpu_list(list, &set);
 	return sched_setaffinity(0, sizeof set, &set);
 #else
 	(void)list;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int os_pin_nth_cpu(const char *list, unsigned n)
+{
+#ifdef __linux__
+	cpu_set_t set, one;
+	cpu_list(list, &set);
+	int count = CPU_COUNT(&set), k = (int)(n % (unsigned)(count ? count : 1)), cpu;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && k-- == 0)
+			break;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof one, &one);
+#else
+	(void)list;
+	(void)n;
 	errno = ENOSYS;
 	return -1;
 #endif

@@ -24,6 +24,10 @@ uint64_t os_raise_nofile(uint64_t want);
  * with, if it raised it, so a worker gets the limits its user set. 0 or -1. */
 int os_restore_nofile(void);
 
+/* In a child: pin to the n-th CPU (from 0, wrapping around) of a validated
+ * list (Linux); -1 with ENOSYS elsewhere. */
+int os_pin_nth_cpu(const char *list, unsigned n);
+
 /* Ask for a pipe buffer of about size bytes (Linux F_SETPIPE_SZ); a no-op
  * elsewhere or when refused: a bigger pipe only saves wake-ups. */
 void os_grow_pipe(int fd, int size);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base64.h"
 #include "log.h"
@@ -153,13 +154,15 @@ static void on_signal(void *ctx, int fd, short revents)
 	(void)fd;
 	(void)revents;
 	int sig;
-	p->now = now_ns();
+	p->now = pool_clock();
 	while ((sig = sig_next()) != 0) {
 		if (sig == SIGCHLD)
 			life_reap(p);
 		else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
 			stop_on_signal(p, sig);
-		else
+		else if (sig == SIGUSR2)
+			life_restart_all(p);
+		else if (sig != SIGCONT) /* back from a stop: the turn goes on */
 			stats_print(p->st, 2, p->now, false);
 	}
 }
@@ -199,15 +202,28 @@ static void open_side_files(struct pool *p)
 		log_die(EXIT_FATAL, "cannot open joblog '%s': %s", c->joblog, why);
 }
 
+static bool args_hold_slot(char **argv)
+{
+	for (; *argv; argv++)
+		if (strstr(*argv, "{%}"))
+			return true;
+	return false;
+}
+
 static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 		      unsigned n_in, int out_fd, struct stats *st)
 {
 	memset(p, 0, sizeof *p);
 	p->c = c;
 	p->st = st;
-	p->now = p->mono0 = now_ns();
+	p->now = p->mono0 = pool_clock();
 	p->wall0 = wall_ns();
-	p->so = (struct spawn_opts){c->argv, c->nice, c->cpus, c->mem_limit, !c->keep_buffering};
+	p->so = (struct spawn_opts){c->argv, c->nice, c->cpus, c->mem_limit, !c->keep_buffering,
+				    c->jobs, args_hold_slot(c->argv), c->pin_slots};
+	slots_init(&p->slots);
+	if (stats_slots(st, c->jobs) < 0)
+		log_die(EXIT_FATAL, "out of memory");
+	srandom((unsigned)(wall_ns() ^ getpid())); /* --max-tasks-jitter */
 	p->depth = c->depth ? c->depth : 1;
 	p->in_watch = -1;
 	p->loop = loop_new();
@@ -236,6 +252,7 @@ static void pool_fini(struct pool *p)
 	}
 	free(p->w);
 	tasks_free(&p->ts);
+	slots_free(&p->slots);
 	input_close(&p->in);
 	buf_free(&p->scratch);
 	loop_free(p->loop);
@@ -249,6 +266,7 @@ struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned 
 	while (!pool_done(&p)) {
 		feed(&p);
 		dispatch(&p);
+		life_restart_step(&p);
 		dispatch_scale(&p);
 		if (p.in_done && p.ts.qlen == 0)
 			life_close_inputs(&p);
@@ -263,12 +281,13 @@ struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned 
 			nanosleep(&ts, NULL);
 			deadline = 0; /* then take whatever is ready */
 		}
-		if (loop_once(p.loop, deadline) < 0)
+		/* The loop waits on the monotonic clock. */
+		if (loop_once(p.loop, deadline < 0 ? -1 : deadline + sig_paused_ns()) < 0)
 			log_die(EXIT_FATAL, "poll: %s", strerror(errno));
-		p.now = now_ns();
+		p.now = pool_clock();
 		timers(&p);
 	}
-	p.r.wall_ns = now_ns() - p.mono0;
+	p.r.wall_ns = pool_clock() - p.mono0;
 	pool_fini(&p);
 	return p.r;
 }

@@ -24,4 +24,7 @@ struct pool_result {
 struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned n_in, int out_fd,
 			    struct stats *st);
 
+/* The exit status of a run (see the table in procpool(1)). */
+int pool_exit_status(const struct pool_result *r, const struct stats *st);
+
 #endif

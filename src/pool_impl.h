@@ -35,9 +35,12 @@
 #include "joblog.h"
 #include "output.h"
 #include "pool.h"
+#include "sig.h"
+#include "slot.h"
 #include "spawn.h"
 #include "stats.h"
 #include "tasks.h"
+#include "util.h"
 #include "worker.h"
 
 #define WINDOW 4096                  /* task slots: the most tasks read ahead */
@@ -69,6 +72,9 @@ struct pool {
 	unsigned nw, wcap;
 	unsigned running;
 	bool answered_ever; /* some worker of COMMAND has answered */
+	unsigned generation; /* SIGUSR2: workers of an older one are replaced */
+	unsigned replacing;  /* replaced workers not yet gone */
+	struct slots slots;
 
 	/* dispatch.c */
 	unsigned depth;
@@ -84,7 +90,8 @@ struct pool {
 
 	/* fault.c, silence.c */
 	unsigned crash_streak;
-	bool hinted;
+	bool hinted;         /* the buffering hint was given */
+	bool oneshot_hinted; /* the one-shot command hint was given */
 
 	/* stop.c */
 	enum stop stop;
@@ -109,13 +116,18 @@ void answers_take(struct pool *p, struct worker *w);
 void outcome_report(uint64_t seq, const char *rec, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void outcome_ok(struct pool *p, uint32_t slot, const char *ans, size_t len);
-void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* exitval, sig: the joblog's Exitval and Signal of the failure. */
+void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, int exitval, int sig,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void outcome_record_failed(struct pool *p, uint64_t seq, const char *rec, size_t len,
 			   const char *outcome, const char *why);
 void outcome_skipped(struct pool *p, uint64_t seq);
 void outcome_not_run(struct pool *p, uint32_t slot);
 int64_t outcome_wall(const struct pool *p, int64_t mono);
+/* The results in v, already written, may belong to other records: say so,
+ * mark them in the joblog, and count them as failures. */
+void outcome_suspects(struct pool *p, const struct worker *w, const struct seqvec *v,
+		      const char *what);
 
 /* lifecycle.c */
 struct worker *life_start(struct pool *p);
@@ -125,12 +137,14 @@ void life_reap(struct pool *p);
 void life_ready(struct pool *p, struct worker *w, const char *how);
 void life_close_if_pending(struct pool *p, struct worker *w);
 void life_close_inputs(struct pool *p);
+void life_restart_all(struct pool *p);
+void life_restart_step(struct pool *p);
 int64_t life_timers(struct pool *p);
 
 /* fault.c */
 void fault_protocol(struct pool *p, struct worker *w, const char *what);
 void fault_settle_held(struct pool *p, struct worker *w);
-void fault_note_exit(struct pool *p, struct worker *w, bool unexpected);
+void fault_note_exit(struct pool *p, struct worker *w, bool unexpected, bool held);
 
 /* pool.c */
 void pool_input_finished(struct pool *p);
@@ -152,6 +166,14 @@ bool sink_done(struct pool *p);
 int64_t sink_deadline(const struct pool *p);
 bool sink_failed(struct pool *p);
 void sink_fini(struct pool *p);
+
+/* The pool's clock: monotonic time, less the time spent stopped by job
+ * control (^Z), so that a stop is not charged to --timeout, idle
+ * retirement or a hint. p->now holds its value at the start of a turn. */
+static inline int64_t pool_clock(void)
+{
+	return now_ns() - sig_paused_ns();
+}
 
 /* The earlier of two deadlines (-1: none). */
 static inline int64_t earliest(int64_t a, int64_t b)

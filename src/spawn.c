@@ -7,7 +7,9 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,8 +20,38 @@
 
 #define PIPE_BYTES (1 << 20)
 
+/* In the child: COMMAND's arguments with every {%} replaced by the slot
+ * (procpool is single-threaded, so malloc after fork is safe). */
+static char **slot_argv(char **argv, unsigned slot)
+{
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	char **out = calloc(n + 1, sizeof *out), digits[16];
+	if (!out)
+		return argv;
+	int dlen = snprintf(digits, sizeof digits, "%u", slot);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(argv[i]) * (size_t)(dlen > 3 ? dlen : 3) + 1;
+		char *a = malloc(len), *o = a;
+		if (!a)
+			return argv;
+		for (const char *p = argv[i]; *p;)
+			if (strncmp(p, "{%}", 3) == 0) {
+				memcpy(o, digits, (size_t)dlen);
+				o += dlen;
+				p += 3;
+			} else {
+				*o++ = *p++;
+			}
+		*o = '\0';
+		out[i] = a;
+	}
+	return out;
+}
+
 /* Runs in the child; reports the failed step on errfd and exits. */
-static void child(const struct spawn_opts *o, int in, int out, int errfd)
+static void child(const struct spawn_opts *o, unsigned slot, int in, int out, int errfd)
 {
 	struct spawn_error e = {SPAWN_SETUP, 0};
 	sig_reset_child();
@@ -31,12 +63,24 @@ static void child(const struct spawn_opts *o, int in, int out, int errfd)
 	    os_restore_nofile() < 0)
 		goto fail;
 	os_close_from(3, errfd);
+	/* Python buffers stdout in a pipe, and forgetting -u is the first
+	 * mistake a Python worker makes. (procpool is single-threaded, so
+	 * setenv after fork is safe; and before --mem-limit,
+	 * which could leave too little room for it.) */
+	if (o->unbuffered_env)
+		setenv("PYTHONUNBUFFERED", "1", 0);
+	char num[16];
+	snprintf(num, sizeof num, "%u", slot);
+	setenv("PROCPOOL_SLOT", num, 1);
+	snprintf(num, sizeof num, "%u", o->jobs);
+	setenv("PROCPOOL_JOBS", num, 1);
+	char **argv = o->slot_args ? slot_argv(o->argv, slot) : o->argv;
 	e.step = SPAWN_NICE;
 	errno = 0;
 	if (o->nice && nice(o->nice) == -1 && errno)
 		goto fail;
 	e.step = SPAWN_CPUS;
-	if (o->cpus && os_pin_cpus(o->cpus) < 0)
+	if (o->cpus && (o->pin_slots ? os_pin_nth_cpu(o->cpus, slot) : os_pin_cpus(o->cpus)) < 0)
 		goto fail;
 	e.step = SPAWN_MEM_LIMIT;
 	if (o->mem_limit) {
@@ -44,20 +88,16 @@ static void child(const struct spawn_opts *o, int in, int out, int errfd)
 		if (setrlimit(RLIMIT_AS, &rl) < 0)
 			goto fail;
 	}
-	/* Python buffers stdout in a pipe, and forgetting -u is the first
-	 * mistake a Python worker makes. (procpool is single-threaded, so
-	 * setenv after fork is safe.) */
-	if (o->unbuffered_env)
-		setenv("PYTHONUNBUFFERED", "1", 0);
 	e.step = SPAWN_EXEC;
-	execvp(o->argv[0], o->argv);
+	execvp(argv[0], argv);
 fail:
 	e.err = errno;
 	(void)!write(errfd, &e, sizeof e);
 	_exit(e.step == SPAWN_EXEC && e.err == ENOENT ? 127 : 126);
 }
 
-pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, struct spawn_error *e)
+pid_t spawn_worker(const struct spawn_opts *o, unsigned slot, int *to_fd, int *from_fd,
+		   struct spawn_error *e)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	sigset_t mask;
@@ -70,7 +110,7 @@ pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, struct 
 	sig_block_all(&mask);
 	pid = fork();
 	if (pid == 0)
-		child(o, in[0], out[1], err[1]);
+		child(o, slot, in[0], out[1], err[1]);
 	int fork_errno = errno;
 	sig_restore(&mask);
 	if (pid < 0) {

@@ -13,6 +13,9 @@ struct spawn_opts {
 	const char *cpus;   /* CPU list, NULL: unchanged */
 	uint64_t mem_limit; /* RLIMIT_AS bytes, 0: unchanged */
 	bool unbuffered_env; /* PYTHONUNBUFFERED=1 unless the environment sets it */
+	unsigned jobs;      /* -j, for PROCPOOL_JOBS */
+	bool slot_args;     /* some argument holds {%}, the slot */
+	bool pin_slots;     /* pin slot k to the k-th CPU of cpus, not all of them */
 };
 
 /* Which step of starting a worker failed in the child. */
@@ -23,10 +26,13 @@ struct spawn_error {
 	int err;
 };
 
-/* Start a worker in its own process group. Its stdin reads from *to_fd and
- * its stdout writes to *from_fd (both non-blocking, close-on-exec). Returns
- * the pid; -1 with errno when the pipes or fork failed (e->step SPAWN_OK),
- * or when a step in the child failed (e says which; the child is reaped). */
-pid_t spawn_worker(const struct spawn_opts *o, int *to_fd, int *from_fd, struct spawn_error *e);
+/* Start a worker for slot in its own process group, with PROCPOOL_SLOT and
+ * PROCPOOL_JOBS in its environment and {%} in its arguments replaced by the
+ * slot. Its stdin reads from *to_fd and its stdout writes to *from_fd (both
+ * non-blocking, close-on-exec). Returns the pid; -1 with errno when the
+ * pipes or fork failed (e->step SPAWN_OK), or when a step in the child
+ * failed (e says which; the child is reaped). */
+pid_t spawn_worker(const struct spawn_opts *o, unsigned slot, int *to_fd, int *from_fd,
+		   struct spawn_error *e);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +19,27 @@ void stats_init(struct stats *s, int64_t now, uint64_t total)
 	hist_init(&s->latency);
 	hist_init(&s->wait);
 	hist_init(&s->startup);
+}
+
+int stats_slots(struct stats *s, unsigned n)
+{
+	stats_free(s);
+	s->slot_workers = calloc(n, sizeof *s->slot_workers);
+	s->slot_tasks = calloc(n, sizeof *s->slot_tasks);
+	if (!s->slot_workers || !s->slot_tasks) {
+		stats_free(s);
+		return -1;
+	}
+	s->nslots = n;
+	return 0;
+}
+
+void stats_free(struct stats *s)
+{
+	free(s->slot_workers);
+	free(s->slot_tasks);
+	s->slot_workers = s->slot_tasks = NULL;
+	s->nslots = 0;
 }
 
 static double rate(const struct stats *s, int64_t elapsed)
@@ -44,21 +66,26 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 	dur(w50, sizeof w50, hist_percentile(&s->wait, 50));
 	dur(w99, sizeof w99, hist_percentile(&s->wait, 99));
 	dur(su, sizeof su, hist_percentile(&s->startup, 50));
-	char text[2048];
+	char text[2048], suspect[48] = "", bad_exits[48] = "";
+	if (s->suspect)
+		snprintf(suspect, sizeof suspect, ", %llu suspect", (unsigned long long)s->suspect);
+	if (s->bad_exits)
+		snprintf(bad_exits, sizeof bad_exits, ", %llu failed at exit",
+			 (unsigned long long)s->bad_exits);
 	int n = snprintf(text, sizeof text,
 		"procpool: %s\n"
-		"  tasks     %llu ok, %llu failed, %llu retried, %llu skipped, %llu not run (%llu read)\n"
+		"  tasks     %llu ok, %llu failed%s, %llu retried, %llu skipped, %llu not run (%llu read)\n"
 		"  time      %s wall, %.0f tasks/s\n"
 		"  latency   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n"
 		"  queued    p50 %s  p99 %s\n"
-		"  workers   %llu started, %llu retired, %llu crashed, peak %u, %u alive now\n"
+		"  workers   %llu started, %llu retired, %llu crashed%s, peak %u, %u alive now\n"
 		"  start-up  median %s (spawn to ready)\n",
 		final ? "statistics" : "statistics so far", (unsigned long long)s->ok,
-		(unsigned long long)s->failed, (unsigned long long)s->retried,
+		(unsigned long long)s->failed, suspect, (unsigned long long)s->retried,
 		(unsigned long long)s->skipped, (unsigned long long)s->not_run,
 		(unsigned long long)s->read, wall, rate(s, elapsed), p50, p90, p99, p999, mx, w50,
 		w99, (unsigned long long)s->started, (unsigned long long)s->retired,
-		(unsigned long long)s->crashed, s->peak, s->alive, su);
+		(unsigned long long)s->crashed, bad_exits, s->peak, s->alive, su);
 	if (n > 0 && (size_t)n < sizeof text && final)
 		n += snprintf(text + n, sizeof text - (size_t)n,
 			      "  cpu       %.2fs user, %.2fs system (workers)\n"
@@ -89,19 +116,26 @@ int stats_write_json(const struct stats *s, int fd)
 		return -1;
 	}
 	fprintf(f, "{\n  \"tasks\": {\"read\": %llu, \"ok\": %llu, \"failed\": %llu, "
-		   "\"retried\": %llu, \"skipped\": %llu, \"not_run\": %llu},\n",
+		   "\"suspect\": %llu, \"retried\": %llu, \"skipped\": %llu, \"not_run\": %llu},\n",
 		(unsigned long long)s->read, (unsigned long long)s->ok, (unsigned long long)s->failed,
-		(unsigned long long)s->retried, (unsigned long long)s->skipped,
-		(unsigned long long)s->not_run);
+		(unsigned long long)s->suspect, (unsigned long long)s->retried,
+		(unsigned long long)s->skipped, (unsigned long long)s->not_run);
 	fprintf(f, "  \"wall_ns\": %lld,\n  \"tasks_per_s\": %.1f,\n", (long long)s->wall_ns,
 		rate(s, s->wall_ns));
 	json_hist(f, "latency_ns", &s->latency);
 	json_hist(f, "queue_wait_ns", &s->wait);
 	json_hist(f, "startup_ns", &s->startup);
 	fprintf(f, "  \"workers\": {\"started\": %llu, \"retired\": %llu, \"crashed\": %llu, "
-		   "\"peak\": %u},\n",
+		   "\"failed_exits\": %llu, \"peak\": %u},\n",
 		(unsigned long long)s->started, (unsigned long long)s->retired,
-		(unsigned long long)s->crashed, s->peak);
+		(unsigned long long)s->crashed, (unsigned long long)s->bad_exits, s->peak);
+	fprintf(f, "  \"slots\": [");
+	for (unsigned k = 0, n = 0; k < s->nslots; k++)
+		if (s->slot_workers[k])
+			fprintf(f, "%s{\"slot\": %u, \"workers\": %llu, \"tasks\": %llu}",
+				n++ ? ", " : "", k, (unsigned long long)s->slot_workers[k],
+				(unsigned long long)s->slot_tasks[k]);
+	fprintf(f, "],\n");
 	fprintf(f, "  \"cpu_ns\": {\"user\": %llu, \"system\": %llu},\n",
 		(unsigned long long)s->cpu_user_ns, (unsigned long long)s->cpu_sys_ns);
 	fprintf(f, "  \"self_cpu_ns\": {\"user\": %llu, \"system\": %llu},\n"

@@ -14,6 +14,8 @@
 struct stats {
 	int64_t t0;           /* monotonic ns at start */
 	uint64_t read, ok, failed, retried, skipped, not_run;
+	uint64_t suspect;     /* results that may belong to other records */
+	uint64_t bad_exits;   /* workers that failed as they exited, holding nothing */
 	uint64_t started, retired, crashed;
 	unsigned alive, busy, peak;
 	uint64_t total;       /* expected tasks, 0 when unknown */
@@ -24,9 +26,14 @@ struct stats {
 	uint64_t self_user_ns, self_sys_ns; /* procpool's own, at the end */
 	uint64_t self_maxrss_kib;           /* procpool's own peak RSS */
 	int64_t wall_ns;      /* at the end */
+	unsigned nslots;      /* per slot (stats_slots): workers started, tasks answered */
+	uint64_t *slot_workers, *slot_tasks;
 };
 
 void stats_init(struct stats *s, int64_t now, uint64_t total);
+/* Count per slot, for n slots: 0, or -1 when out of memory. */
+int stats_slots(struct stats *s, unsigned n);
+void stats_free(struct stats *s);
 /* The human summary (--stats, and SIGUSR1 with final false). */
 void stats_print(const struct stats *s, int fd, int64_t now, bool final);
 /* The JSON object (--stats-json), written to fd, which it closes. 0 or -1

@@ -42,7 +42,8 @@ void stop_check_halt(struct pool *p)
 	const struct config *c = p->c;
 	if (c->halt == HALT_NEVER || p->stop == STOP_NOW)
 		return;
-	uint64_t failed = p->st->failed, ended = p->st->failed + p->st->ok;
+	uint64_t failed = p->st->failed + p->st->suspect;
+	uint64_t ended = failed + p->st->ok;
 	bool hit = c->halt_percent ? ended >= 10 && failed * 100 >= (uint64_t)c->halt_fail * ended
 				   : failed >= c->halt_fail;
 	if (!hit || (c->halt == HALT_SOON && p->stop))
@@ -85,4 +86,17 @@ int64_t stop_timers(struct pool *p)
 	}
 	stop_now(p);
 	return -1;
+}
+
+int pool_exit_status(const struct pool_result *r, const struct stats *st)
+{
+	if (r->fatal)
+		return r->fatal;
+	if (r->signal)
+		return 128 + r->signal;
+	/* Suspect results count as failed: they may be wrong. */
+	uint64_t failed = st->failed + st->suspect;
+	if (failed)
+		return failed > 100 ? EXIT_FAILED_MAX : (int)failed;
+	return st->bad_exits ? EXIT_WORKER_FAILED : 0;
 }

@@ -25,7 +25,10 @@ struct task {
 	struct buf in;    /* the record as read */
 	struct buf out;   /* with -k, an answer waiting for its turn */
 	int64_t run_ns;   /* dispatch to answer, kept for the joblog row */
-	int32_t pid;      /* worker that answered, for the joblog row */
+	uint64_t wire_end; /* where its bytes end in its worker's stdin stream */
+	uint32_t wire_len; /* bytes given to the worker, for the joblog row */
+	int32_t pid;      /* worker that ran it last */
+	uint32_t slot;    /* that worker's slot */
 	uint32_t tries;   /* attempts that ended with the worker's death */
 	enum task_state state;
 };

@@ -15,12 +15,14 @@
 
 #define READ_CHUNK (64 * 1024)
 
-int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, struct spawn_error *e)
+int worker_start(struct worker *w, const struct spawn_opts *o, unsigned slot, int64_t now,
+		 struct spawn_error *e)
 {
 	memset(w, 0, sizeof *w);
 	w->to_fd = w->from_fd = -1;
 	w->to_watch = w->from_watch = -1;
-	w->pid = spawn_worker(o, &w->to_fd, &w->from_fd, e);
+	w->slot = slot;
+	w->pid = spawn_worker(o, slot, &w->to_fd, &w->from_fd, e);
 	if (w->pid < 0)
 		return -1;
 	w->state = WORKER_RUNNING;
@@ -33,6 +35,9 @@ int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, stru
 
 void worker_free(struct worker *w)
 {
+	free(w->epoch.v);
+	free(w->last_epoch.v);
+	w->epoch = w->last_epoch = (struct seqvec){NULL, 0, 0};
 	close_fd(&w->to_fd);
 	close_fd(&w->from_fd);
 	buf_free(&w->out);
@@ -60,6 +65,42 @@ int worker_push(struct worker *w, uint32_t slot)
 	w->fifo_len++;
 	w->assigned++;
 	return 0;
+}
+
+int worker_note_answer(struct worker *w, uint64_t seq)
+{
+	struct seqvec *e = &w->epoch;
+	if (e->len == e->cap) {
+		uint32_t cap = e->cap ? e->cap * 2 : 64;
+		uint64_t *v = realloc(e->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->len++] = seq;
+	if (w->fifo_len == 0) {
+		struct seqvec last = w->last_epoch;
+		w->last_epoch = w->epoch;
+		w->epoch = last;
+		w->epoch.len = 0;
+	}
+	return 0;
+}
+
+int64_t worker_read_to(const struct worker *w)
+{
+	if (w->to_fd < 0) {
+		/* Closed by us once every task was written, it may read on: one
+		 * that then exited by itself with status 0 read to the end. Gone
+		 * as a reader (EPIPE), it read what it had when that was seen. */
+		if (!w->closed_by_us)
+			return w->read_to_at_close;
+		bool read_all = w->reaped && WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 0;
+		return read_all ? (int64_t)w->sent : -1;
+	}
+	long unread = os_pipe_unread(w->to_fd);
+	return unread < 0 ? -1 : (int64_t)(w->sent - (uint64_t)unread);
 }
 
 uint32_t worker_pop(struct worker *w)
@@ -95,8 +136,10 @@ ssize_t worker_read(struct worker *w)
 	return n;
 }
 
-void worker_close_input(struct worker *w)
+void worker_close_input(struct worker *w, bool ours)
 {
+	w->read_to_at_close = worker_read_to(w);
+	w->closed_by_us = ours;
 	close_fd(&w->to_fd);
 	buf_trim(&w->out, 0);
 }

@@ -24,8 +24,23 @@ enum worker_state {
 /* Why procpool stopped a worker; decides how its head task is reported. */
 enum worker_fault { FAULT_NONE, FAULT_TIMEOUT, FAULT_PROTOCOL, FAULT_START };
 
+/* Record numbers, in the order a worker answered them. */
+struct seqvec {
+	uint64_t *v;
+	uint32_t len, cap;
+};
+
+/* Answers match tasks by position. A worker that writes two lines for one
+ * task, or none, shifts every later answer onto the wrong task, and that is
+ * seen only later (output while holding no task, or an exit holding tasks
+ * it had read): then the answers since it last held nothing are suspect. An
+ * epoch is that span; a worker whose epoch reaches EPOCH_MAX answers gets no
+ * more tasks until it drains, so the record of it stays bounded. */
+#define EPOCH_MAX 65536
+
 struct worker {
 	pid_t pid;
+	unsigned slot;      /* unique among live workers: PROCPOOL_SLOT, {%} */
 	enum worker_state state;
 	enum worker_fault fault;
 	int to_fd, from_fd; /* -1 once closed */
@@ -40,8 +55,15 @@ struct worker {
 	int64_t first_given; /* when it was first given a task, or 0 */
 	int64_t check_at;   /* next look at whether a starting worker reads */
 	uint64_t sent;      /* bytes written into its stdin */
+	uint64_t enqueued;  /* bytes of tasks given to it: sent, and waiting in out */
+	int64_t read_to_at_close; /* worker_read_to when its stdin was closed */
+	bool closed_by_us;  /* its stdin was closed by us, every task written */
+	bool skipped_answers; /* exited as if done, holding tasks it had read */
+	struct seqvec epoch, last_epoch; /* answered since it last held nothing, and before */
 	unsigned long stdin_ino; /* its stdin pipe, to see who reads it */
 	bool close_pending; /* close its stdin once the queued bytes are out */
+	unsigned generation; /* the pool's, when it started (SIGUSR2) */
+	bool replaced;      /* closing to make way for a new worker (SIGUSR2) */
 	int64_t latency_sum; /* of its answers, for its mean */
 	/* silence.c */
 	int64_t quiet_at;      /* next look at its silence, 0: from head_since */
@@ -53,6 +75,7 @@ struct worker {
 	int64_t kill_at;    /* SIGKILL deadline while KILLING, else 0 */
 	uint64_t answered;
 	uint64_t assigned;
+	uint64_t max_tasks; /* --max-tasks, jittered; 0: no limit */
 	bool eof, reaped;
 	bool discard;       /* broke the protocol: ignore what it writes */
 	bool want_write;    /* waiting for its stdin pipe to drain */
@@ -66,7 +89,8 @@ struct worker {
 };
 
 /* Start a worker. 0, or -1 with errno and e saying what failed. */
-int worker_start(struct worker *w, const struct spawn_opts *o, int64_t now, struct spawn_error *e);
+int worker_start(struct worker *w, const struct spawn_opts *o, unsigned slot, int64_t now,
+		 struct spawn_error *e);
 /* Release everything the worker owns (fds, buffers); the process must have
  * been reaped or be left to the OS. */
 void worker_free(struct worker *w);
@@ -76,6 +100,13 @@ static inline bool worker_takes_tasks(const struct worker *w)
 {
 	return w->state == WORKER_RUNNING && w->to_fd >= 0 && w->from_fd >= 0 && !w->close_pending;
 }
+
+/* Note that it answered record seq; at the end of an epoch (it holds
+ * nothing now) the epoch becomes the last one. 0 or -1 (out of memory). */
+int worker_note_answer(struct worker *w, uint64_t seq);
+/* How far it has read its stdin stream, in bytes (compare a task's
+ * wire_end), or -1 when that cannot be told. */
+int64_t worker_read_to(const struct worker *w);
 
 /* The in-flight FIFO. push: 0 or -1 (out of memory). */
 int worker_push(struct worker *w, uint32_t slot);
@@ -88,8 +119,9 @@ int worker_flush(struct worker *w);
 /* Read what the worker wrote into w->in. Returns bytes read, 0 at EOF,
  * -1 with errno (EAGAIN: nothing now). */
 ssize_t worker_read(struct worker *w);
-/* Close the worker's stdin so a protocol-following worker exits. */
-void worker_close_input(struct worker *w);
+/* Close the worker's stdin: ours, so a protocol-following worker exits;
+ * or not (it went away: EPIPE). */
+void worker_close_input(struct worker *w, bool ours);
 /* Whether it has read any of the bytes written to its stdin: 1 yes, 0 no,
  * -1 cannot tell (its stdin is closed, or the system does not say). */
 int worker_has_read(const struct worker *w);

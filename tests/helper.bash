@@ -77,7 +77,9 @@ pp_bg() {
 	local in=$1
 	shift
 	# 3>&-: bats' own output fd must not leak into long-lived processes.
-	"$PROCPOOL" "$@" <"$in" >"$T/out" 2>"$T/err" 3>&- &
+	# A script's '&' starts a job with SIGINT ignored, and procpool keeps
+	# it so (as nohup expects); a user at a terminal has it by default.
+	env --default-signal=INT "$PROCPOOL" "$@" <"$in" >"$T/out" 2>"$T/err" 3>&- &
 	PP_PID=$!
 	BG_PIDS+=("$PP_PID")
 }
@@ -272,7 +274,7 @@ assert_vlog_count() {
 
 # max_alive: the largest N in "(N alive)" among the -v lines.
 max_alive() {
-	grep -oE '\([0-9]+ alive\)$' "$T/err" | tr -dc '0-9\n' | sort -n | tail -1
+	grep -oE '\([0-9]+ alive(, slot [0-9]+)?\)$' "$T/err" | sed -E 's/, slot [0-9]+//' | tr -dc '0-9\n' | sort -n | tail -1
 }
 
 # pidfiles_dir: a fresh directory for pidfile.sh; prints its path.

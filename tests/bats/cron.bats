@@ -3,11 +3,12 @@
 # task as one TSV row, and --resume / --resume-failed continue a run that
 # was stopped, even by SIGKILL, without losing a result (a kill may repeat
 # the tasks whose rows were not written yet).
-# Joblog row: Seq Pid Start Runtime Attempts Outcome Input.
+# Joblog row: GNU parallel's Seq Host Starttime JobRuntime Send Receive
+# Exitval Signal Command, then procpool's Slot Attempts Outcome.
 
 load '../helper'
 
-JOBLOG_HEADER=$'Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput'
+JOBLOG_HEADER=$'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\tSlot\tAttempts\tOutcome'
 
 # assert_err LINE...: stderr is exactly these lines, "worker 1234" masked.
 assert_err() {
@@ -18,7 +19,7 @@ assert_err() {
 
 # joblog_rows FILE: "Seq Attempts Outcome" per row, sorted by Seq.
 joblog_rows() {
-	awk -F'\t' 'NR > 1 {print $1 " " $5 " " $6}' "$1" | sort -n
+	awk -F'\t' 'NR > 1 {print $1 " " $11 " " $12}' "$1" | sort -n
 }
 
 # joblog_done FILE: the Seq of every complete row, sorted (a last row
@@ -134,7 +135,7 @@ exit 1
 	assert_output 0
 }
 
-@test "--joblog: header, then one 7-field row per ended task with its outcome" {
+@test "--joblog: header, then one 12-field row per ended task: bytes, Exitval, Signal, outcome" {
 	# ok, exit N, signal, timeout, protocol (exit 0 without answer),
 	# invalid (NUL on the line wire), toolong (--max-record: the input shown
 	# is its first --max-record bytes), escaped input.
@@ -144,31 +145,92 @@ exit 1
 	run head -1 "$T/log"
 	assert_output "$JOBLOG_HEADER"
 	assert_equal "$(wc -l <"$T/log")" 9
-	# Every row: 7 fields, numeric Seq and Pid, Start and Runtime with ms.
-	run awk -F'\t' 'NR > 1 && !(NF == 7 && $1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ &&
-		$3 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $4 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $5 ~ /^[0-9]+$/) {print "bad row " NR ": " $0}' "$T/log"
+	# Every row: 12 fields, Host ":", Starttime with ms, JobRuntime with
+	# ms in 10 columns.
+	run awk -F'\t' 'NR > 1 && !(NF == 12 && $1 ~ /^[0-9]+$/ && $2 == ":" &&
+		$3 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ && $4 ~ /^ *[0-9]+\.[0-9][0-9][0-9]$/ && length($4) == 10) {print "bad row " NR ": " $0}' "$T/log"
 	assert_output ""
-	run sh -c "awk -F'\\t' 'NR > 1 {print \$1 \"|\" \$5 \"|\" \$6 \"|\" \$7}' '$T/log' | sort -n"
-	assert_output "1|1|ok|a
-2|1|exit 3|exit 3
-3|1|signal SIGSEGV|crash
-4|1|timeout|hang
-5|1|protocol|quiet
-6|0|invalid|x\\x00y
-7|0|toolong|zzzzzzzzzzzzzzzzzzzz
-8|1|ok|tab\\there"
-	# Tasks that never reached a worker have pid 0; the others a real one.
-	run sh -c "awk -F'\\t' 'NR > 1 && (\$6 == \"invalid\" || \$6 == \"toolong\") {print \$2}' '$T/log'"
-	assert_output "0
-0"
-	run sh -c "awk -F'\\t' 'NR > 1 && \$6 != \"invalid\" && \$6 != \"toolong\" && \$2 == 0' '$T/log'"
+	# Seq Send Receive Exitval Signal Slot Attempts Outcome Command. Send
+	# and Receive count the newline; a record that never reached a worker
+	# sent nothing. Exitval: the worker's status, 128 + the signal that
+	# killed it, -1 for a timeout, 255 for procpool's own reasons.
+	run sh -c "awk -F'\\t' -v OFS='|' 'NR > 1 {print \$1, \$5, \$6, \$7, \$8, \$11, \$12, \$9}' '$T/log' | sort -n"
+	assert_output "1|2|2|0|0|1|ok|a
+2|7|0|3|0|1|exit 3|exit 3
+3|6|0|139|11|1|signal SIGSEGV|crash
+4|5|0|-1|15|1|timeout|hang
+5|6|0|255|0|1|protocol|quiet
+6|0|0|255|0|0|invalid|x\\x00y
+7|0|0|255|0|0|toolong|zzzzzzzzzzzzzzzzzzzz
+8|9|9|0|0|1|ok|tab\\there"
+	# Slot: the slot of the worker that ran it, 0 or 1 at -j 2.
+	run awk -F'\t' 'NR > 1 && $10 !~ /^[01]$/ {print "bad slot: " $0}' "$T/log"
 	assert_output ""
-	# Start is the wall clock, within the last minute.
+	# Starttime is the wall clock, within the last minute.
 	run awk -F'\t' -v now="$(date +%s)" 'NR > 1 && ($3 < now - 60 || $3 > now + 1) {print "bad start: " $0}' "$T/log"
 	assert_output ""
 	# The timed-out task ran about 1s.
-	run awk -F'\t' '$6 == "timeout" {print ($4 >= 0.9 && $4 < 10) ? "ok" : $4}' "$T/log"
+	run awk -F'\t' '$12 == "timeout" {print ($4 >= 0.9 && $4 < 10) ? "ok" : $4}' "$T/log"
 	assert_output ok
+}
+
+# joblog_shape FILE: per row, by Seq, GNU parallel's columns but Command,
+# with every digit of Starttime, JobRuntime and Send shown as 9: their
+# formats compare, not their values.
+joblog_shape() {
+	awk -F'\t' -v OFS='\t' 'NR > 1 { for (i = 3; i <= 5; i++) gsub(/[0-9]/, "9", $i)
+		print $1, $2, $3, $4, $5, $6, $7, $8 }' "$1" | sort -n
+}
+
+@test "--joblog: GNU parallel's header, columns and formats, compared with its own joblog of the same tasks" {
+	parallel --version 2>/dev/null | grep -q '^GNU parallel' || skip "GNU parallel is not installed"
+	printf 'a\nexit 3\nhang\ncrash\nb\n' >"$T/in"
+	# The same tasks as GNU parallel jobs, one shell each.
+	HOME=$T parallel --will-cite -j 2 --timeout 1 --joblog "$T/gnu" \
+		'case {} in "exit 3") exit 3 ;; hang) exec sleep 60 ;; crash) kill -SEGV $$ ;; *) echo {} ;; esac' \
+		<"$T/in" >/dev/null 2>&1 || true
+	ppio "$T/in" -j 2 --depth 1 --timeout 1s --joblog "$T/log" -- "$WORKERS_BIN/f_faulty"
+	assert_status 3
+	assert_equal "$(head -1 "$T/log" | cut -f 1-9)" "$(head -1 "$T/gnu")"
+	run awk -F'\t' 'NR > 1 && NF != 9' "$T/gnu"
+	assert_output ""
+	run awk -F'\t' 'NR > 1 && NF != 12' "$T/log"
+	assert_output ""
+	# The one difference by design: a worker killed by a signal has
+	# Exitval 128 + the signal, where GNU parallel writes 0.
+	joblog_shape "$T/gnu" | awk -F'\t' -v OFS='\t' '$1 == 4 && $7 == 0 && $8 == 11 {$7 = 139} {print}' >"$T/expected"
+	joblog_shape "$T/log" >"$T/actual"
+	assert_files_equal "$T/expected" "$T/actual" "joblog columns (digits of times and Send as 9)"
+	assert_equal "$(wc -l <"$T/actual")" 5
+}
+
+@test "--joblog: Signal is the signal that ended the worker: SIGKILL for a timeout it ignored SIGTERM through" {
+	printf 'a\nhang\n' >"$T/in"
+	ppio "$T/in" -k -j 1 --timeout 1s --kill-grace 1s --joblog "$T/log" -- "$WORKERS_BIN/f_faulty" -T
+	assert_status 1
+	run awk -F'\t' -v OFS='|' 'NR > 1 {print $1, $7, $8, $12}' "$T/log"
+	assert_output "1|0|0|ok
+2|-1|9|timeout"
+}
+
+@test "--joblog: Send and Receive count the bytes on the wire, as the worker reads and writes them" {
+	# -w base64: 'hello' travels as 'aGVsbG8=' and 'abcdefg' as
+	# 'YWJjZGVmZw=='; b64rev answers as long, each line with its newline.
+	printf 'hello\nabcdefg\n' >"$T/in"
+	ppio "$T/in" -k -w base64 --joblog "$T/log" -- python3 "$WORKERS/b64rev.py"
+	assert_status 0
+	assert_file_content "$T/out" 'olleh\ngfedcba\n'
+	run awk -F'\t' -v OFS='|' 'NR > 1 {print $1, $5, $6, $9}' "$T/log"
+	assert_output "1|9|9|hello
+2|13|13|abcdefg"
+	# -b on the line wire: the worker reads and writes 'hello' decoded.
+	printf 'aGVsbG8=\n' >"$T/in"
+	rm "$T/log"
+	ppio "$T/in" -b -w line --joblog "$T/log" -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_file_content "$T/out" 'SEVMTE8=\n'
+	run awk -F'\t' -v OFS='|' 'NR > 1 {print $1, $5, $6, $9}' "$T/log"
+	assert_output "1|6|6|aGVsbG8="
 }
 
 @test "--joblog: Attempts counts the tries of a retried task" {
@@ -266,12 +328,64 @@ Try 'procpool --help' for more information."
 	assert_err "procpool: cannot read joblog '$T/log': not a procpool joblog"
 }
 
+# man_conversion: the command procpool(1) gives to convert a joblog in the
+# older format (Seq Pid Start Runtime Attempts Outcome Input), old.tsv, into
+# jobs.tsv.
+man_conversion() {
+	sed -n '/^To go on from it, convert it/,/^\.Ed/p' "$ROOT/man/procpool.1" |
+		sed -n '/^\.Bd/,/^\.Ed/p' | sed -e '/^\./d' -e 's/\\e/\\/g'
+}
+
+@test "a joblog in the older format: refused, exit 124, untouched; converted as procpool(1) says, it resumes" {
+	local mode msg opts
+	seq 4 >"$T/in"
+	printf 'Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput\n' >"$T/log"
+	printf '1\t4242\t1700000000.000\t0.001\t1\tok\t1\n' >>"$T/log"
+	printf '2\t4242\t1700000000.001\t0.002\t2\texit 3\t2\n' >>"$T/log"
+	cp "$T/log" "$T/log.old"
+	msg="in the format of an older procpool (Seq Pid Start ...): convert it or move it aside, see procpool(1)"
+	# Appending to it is refused as reading it is.
+	for mode in --resume --resume-failed append; do
+		opts=("$mode")
+		[[ $mode != append ]] || opts=()
+		ppio "$T/in" "${opts[@]}" --joblog "$T/log" -k -- "$WORKERS_BIN/upper"
+		assert_status 124
+		assert_file_content "$T/out" ''
+		if [[ $mode == append ]]; then
+			assert_err "procpool: cannot open joblog '$T/log': $msg"
+		else
+			assert_err "procpool: cannot read joblog '$T/log': $msg"
+		fi
+		assert_files_equal "$T/log.old" "$T/log" "joblog"
+	done
+	run man_conversion
+	assert_line --partial 'old.tsv > jobs.tsv'
+	cp "$T/log.old" "$T/old.tsv"
+	(cd "$T" && sh -ec "$(man_conversion)") || fail "the conversion of procpool(1) failed"
+	mv "$T/jobs.tsv" "$T/log"
+	run awk -F'\t' -v OFS='|' '{print NF, $1, $2, $4, $7, $11, $12}' "$T/log"
+	assert_output "12|Seq|Host|JobRuntime|Exitval|Attempts|Outcome
+12|1|:|     0.001|0|1|ok
+12|2|:|     0.002|1|2|exit 3"
+	ppio "$T/in" -k --resume-failed --joblog "$T/log" -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_stderr_empty
+	assert_file_content "$T/out" '2\n3\n4\n'
+	run joblog_rows "$T/log"
+	assert_output "1 1 ok
+2 1 ok
+2 2 exit 3
+3 1 ok
+4 1 ok"
+}
+
 @test "killed by SIGKILL mid-run, then --resume: every result at least once, repeats only unrecorded ones" {
-	local n1 pid
+	local n1 pid workers
 	# 2000 tasks of 2ms on 2 workers: about 2s; killed after 200 rows.
 	seq 2000 | sed 's/^/2 t/' >"$T/in"
 	pp_bg "$T/in" -j 2 --joblog "$T/log" -- "$WORKERS_BIN/msdelay"
 	wait_for 30 file_has_lines "$T/log" 201
+	workers=$(ps -o pid= --ppid "$PP_PID")
 	kill -KILL "$PP_PID"
 	pp_wait
 	assert_status 137
@@ -280,7 +394,7 @@ Try 'procpool --help' for more information."
 	n1=$(wc -l <"$T/out1")
 	((n1 >= 200 && n1 < 2000)) || fail "first run wrote $n1 results: not killed mid-way"
 	# Its workers die with it (they are not left running tasks).
-	for pid in $(awk -F'\t' 'NR > 1 {print $2}' "$T/log" | sort -u); do
+	for pid in $workers; do
 		wait_for 10 pid_is_gone_or_zombie "$pid"
 	done
 	ppio "$T/in" -j 2 --resume --joblog "$T/log" -- "$WORKERS_BIN/msdelay"
@@ -289,7 +403,7 @@ Try 'procpool --help' for more information."
 	assert_resumed_after_kill "$T/in" "$T/out1"
 	assert_same_multiset "$T/rest" "$T/out"
 	# The joblog now records each task exactly once, all ok.
-	run sh -c "awk -F'\\t' 'NR > 1 {print \$1, \$6}' '$T/log' | sort -n | uniq -c | awk '\$1 != 1 || \$3 != \"ok\"' | head -3"
+	run sh -c "awk -F'\\t' 'NR > 1 {print \$1, \$12}' '$T/log' | sort -n | uniq -c | awk '\$1 != 1 || \$3 != \"ok\"' | head -3"
 	assert_output ""
 	assert_equal "$(($(wc -l <"$T/log") - 1))" 2000
 }

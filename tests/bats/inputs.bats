@@ -57,7 +57,7 @@ Try 'procpool --help' for more information."
 	assert_file_content "$T/out" 'a\nb\nd\n'
 	run sed -E 's/worker [0-9]+/worker PID/' "$T/err"
 	assert_output "procpool: record 3: worker PID exited with status 7; input 'c'"
-	run awk -F'\t' 'NR > 1 {print $1, $6, $7}' "$T/log"
+	run awk -F'\t' 'NR > 1 {print $1, $12, $9}' "$T/log"
 	assert_output $'1 ok a\n2 ok b\n3 exit 7 c\n4 ok d'
 	# Resumed with the same files, only record 3 runs again.
 	ppio /dev/null -k --joblog "$T/log" --resume-failed -a "$T/f1" -a "$T/f2" -- "$WORKERS_BIN/upper"
@@ -133,7 +133,7 @@ Try 'procpool --help' for more information."
 	pp_wait
 	assert_status 0
 	run jq -c '.tasks' "$T/s.json"
-	assert_output '{"read":1,"ok":1,"failed":0,"retried":0,"skipped":0,"not_run":0}'
+	assert_output '{"read":1,"ok":1,"failed":0,"suspect":0,"retried":0,"skipped":0,"not_run":0}'
 }
 
 # ---- ulimit -n ------------------------------------------------------------
@@ -148,13 +148,13 @@ Try 'procpool --help' for more information."
 		<"$T/in" >"$T/out" 2>"$T/err" 3>&- &
 	PP_PID=$!
 	BG_PIDS+=("$PP_PID")
-	wait_for 60 vlog_count_at_least 200 'started \([0-9]+ alive\)'
+	wait_for 60 vlog_count_at_least 200 'started \([0-9]+ alive, slot [0-9]+\)'
 	exec 5>"$T/gate"
 	seq 200 >&5
 	pp_wait
 	exec 5>&-
 	assert_status 0
-	assert_vlog_count 200 'started \([0-9]+ alive\)'
+	assert_vlog_count 200 'started \([0-9]+ alive, slot [0-9]+\)'
 	run sort -u "$T/out"
 	assert_output 128
 	run grep -vE ' worker [0-9]+ ' "$T/err"

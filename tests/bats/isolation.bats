@@ -25,7 +25,7 @@ field() {
 	assert_equal "$(field pid <"$T/out" | sort -u | wc -l)" 4
 	# -v names the three retirements; the 4th worker ends at EOF.
 	assert_vlog_count 3 'retired after 3 tasks'
-	assert_vlog_count 4 'started \(1 alive\)'
+	assert_vlog_count 4 'started \(1 alive, slot [0-9]+\)'
 	assert_vlog_count 4 'exited with status 0'
 	run vlog_pids 'retired after 3 tasks'
 	assert_output "$(field pid <"$T/out" | uniq | head -3)"

@@ -3,22 +3,24 @@
 # damaged row stops --resume with its line number, and a row is written only
 # once the result it vouches for is on stdout (on disk, when stdout is a
 # regular file). The format and --resume semantics are tested in cron.bats.
+# Row: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command
+# Slot Attempts Outcome.
 
 load '../helper'
 
-JOBLOG_HEADER=$'Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput'
+JOBLOG_HEADER=$'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\tSlot\tAttempts\tOutcome'
 
 # joblog_seqs FILE: the Seq of every row, sorted.
 joblog_seqs() {
 	awk -F'\t' 'NR > 1 {print $1}' "$1" | sort -n
 }
 
-# assert_joblog_well_formed FILE: the header once, then rows of 7 fields,
+# assert_joblog_well_formed FILE: the header once, then rows of 12 fields,
 # and the file ends with a newline.
 assert_joblog_well_formed() {
 	run head -1 "$1"
 	assert_output "$JOBLOG_HEADER"
-	run awk -F'\t' 'NR > 1 && !(NF == 7 && $1 ~ /^[1-9][0-9]*$/) {print "bad row " NR ": " $0}' "$1"
+	run awk -F'\t' 'NR > 1 && !(NF == 12 && $1 ~ /^[1-9][0-9]*$/) {print "bad row " NR ": " $0}' "$1"
 	assert_output ""
 	assert_equal "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" '\n'
 }
@@ -60,9 +62,9 @@ has_no_children() {
 @test "a torn last row that looks complete but for its newline still does not count" {
 	seq 3 >"$T/in"
 	printf '%s\n' "$JOBLOG_HEADER" >"$T/log"
-	printf '1\t7\t1700000000.000\t0.001\t1\tok\t1\n' >>"$T/log"
-	# Cut inside the Input field: the outcome says ok, yet the row never ended.
-	printf '2\t7\t1700000000.000\t0.001\t1\tok\t' >>"$T/log"
+	printf '1\t:\t1700000000.000\t     0.001\t2\t2\t0\t0\t1\t0\t1\tok\n' >>"$T/log"
+	# Cut before its newline: the outcome says ok, yet the row never ended.
+	printf '2\t:\t1700000000.000\t     0.001\t2\t2\t0\t0\t2\t0\t1\tok' >>"$T/log"
 	ppio "$T/in" -k --resume --joblog "$T/log" -- "$WORKERS_BIN/upper"
 	assert_status 0
 	assert_stderr_empty
@@ -73,15 +75,15 @@ has_no_children() {
 }
 
 @test "a malformed row in the middle: --resume exits 124 naming its line, runs nothing, leaves the file" {
-	local bad
+	local bad mid=$'\t:\t1.000\t     0.001\t2\t2\t0\t0\t2\t0\t1\t'
 	seq 3 >"$T/in"
 	ppio "$T/in" -k -j 1 --joblog "$T/log" -- "$WORKERS_BIN/upper"
 	assert_status 0
 	mv "$T/log" "$T/log.good"
-	# Line 3 (the row of record 2) replaced by each kind of damage in turn.
-	for bad in 'garbage' '' $'x\t7\t1.000\t0.001\t1\tok\t2' $'0\t7\t1.000\t0.001\t1\tok\t2' \
-		$'2\t7\t1.000\t0.001\t1\tok' $'2\t7\t1.000\t0.001\t1\tok\t2\textra' \
-		$'2\t7\t1.000\t0.001\t1\t\t2'; do
+	# Line 3 (the row of record 2) replaced by each kind of damage in turn:
+	# no fields, a bad Seq, 11 or 13 fields, no Outcome.
+	for bad in 'garbage' '' "x${mid}ok" "0${mid}ok" "2${mid%$'\t'}" "2${mid}ok"$'\textra' \
+		"2${mid}"; do
 		awk -v bad="$bad" 'NR == 3 {print bad; next} {print}' "$T/log.good" >"$T/log"
 		cp "$T/log" "$T/log.bad"
 		ppio "$T/in" --resume --joblog "$T/log" -- "$WORKERS_BIN/upper"
@@ -123,7 +125,7 @@ has_no_children() {
 
 @test "a joblog whose header itself was cut short gets its header back" {
 	seq 2 >"$T/in"
-	printf 'Seq\tPid\tSta' >"$T/log"
+	printf 'Seq\tHost\tStart' >"$T/log"
 	ppio "$T/in" --joblog "$T/log" -- "$WORKERS_BIN/upper"
 	assert_status 0
 	assert_stderr_empty

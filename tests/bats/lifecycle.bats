@@ -4,7 +4,7 @@
 
 load '../helper'
 
-VLOG_LINE='^procpool: [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} worker [0-9]+ (started \([0-9]+ alive\)|retired after idle \([0-9]+ alive\)|kept alive at min [0-9]+|exited with status [0-9]+|killed by signal SIG[A-Z0-9]+|ready after [0-9.]+(us|ms|s) \((answered|read its input|wrote output|wrote the --ready line)\))$'
+VLOG_LINE='^procpool: [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} (replacing every worker \(SIGUSR2\)|worker [0-9]+ (to be replaced \([0-9]+ tasks held\)|closed to make it flush \([0-9]+ tasks held\)|retired after [0-9]+ tasks|started \([0-9]+ alive, slot [0-9]+\)|retired after idle \([0-9]+ alive\)|kept alive at min [0-9]+|exited with status [0-9]+|killed by signal SIG[A-Z0-9]+|ready after [0-9.]+(us|ms|s) \((answered|read its input|wrote output|wrote the --ready line)\)))$'
 
 @test "empty input: no output, exit 0" {
 	ppio /dev/null -- "$WORKERS_BIN/upper"
@@ -53,7 +53,7 @@ VLOG_LINE='^procpool: [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} worker [0-9]+ (starte
 	local bad
 	bad=$(grep -vE "$VLOG_LINE" "$T/err" || true)
 	[[ -z $bad ]] || fail "$(printf 'malformed -v lines:\n%s' "$bad")"
-	(($(vlog_count 'started \([0-9]+ alive\)') >= 1))
+	(($(vlog_count 'started \([0-9]+ alive, slot [0-9]+\)') >= 1))
 }
 
 @test "-v: the timestamp is the local wall-clock time" {
@@ -76,7 +76,7 @@ VLOG_LINE='^procpool: [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} worker [0-9]+ (starte
 	ppio "$T/in" -v -j 3 -m 1 -- "$WORKERS_BIN/sleepy" 0.2
 	assert_status 0
 	local started exited
-	started=$(vlog_pids 'started \([0-9]+ alive\)' | sort)
+	started=$(vlog_pids 'started \([0-9]+ alive, slot [0-9]+\)' | sort)
 	exited=$(vlog_pids 'exited with status 0' | sort)
 	[[ -n $started ]] || fail "no started lines"
 	assert_equal "$exited" "$started"
@@ -84,17 +84,17 @@ VLOG_LINE='^procpool: [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} worker [0-9]+ (starte
 	assert_equal "$(sort -u <<<"$started")" "$started"
 }
 
-@test "-v: 'started (N alive)' counts up 1, 2, 3 during a burst" {
+@test "-v: 'started (N alive, slot K)' counts up 1, 2, 3 during a burst, in slots 0, 1, 2" {
 	seq 12 >"$T/in"
 	ppio "$T/in" -v -j 3 -m 1 -- "$WORKERS_BIN/sleepy" 0.3
 	assert_status 0
-	run grep -oE 'started \([0-9]+ alive\)$' "$T/err"
-	assert_output "started (1 alive)
-started (2 alive)
-started (3 alive)"
+	run grep -oE 'started \([0-9]+ alive, slot [0-9]+\)$' "$T/err"
+	assert_output "started (1 alive, slot 0)
+started (2 alive, slot 1)
+started (3 alive, slot 2)"
 }
 
-@test "-v: a worker killed by a signal is logged as 'killed by signal SIGKILL'" {
+@test "-v: a worker killed by a signal is logged as 'killed by signal SIGKILL'; that failure shows in the exit status" {
 	local w dir pid
 	dir=$(pidfiles_dir)
 	mkfifo "$T/fifo"
@@ -112,7 +112,10 @@ started (3 alive)"
 	wait_for 20 test_file_has_lines "$T/out" 2
 	exec {w}>&-
 	pp_wait
-	assert_status 0
+	# Every task has its result, but a worker failed: 102.
+	assert_status 102
+	grep -qxF "procpool: worker $pid killed by signal SIGKILL while it held no task, having answered all 1 of its tasks" "$T/err" ||
+		fail "$(cat "$T/err")"
 	assert_file_content "$T/out" 'first\nsecond\n'
 	assert_workers_gone "$dir"
 }

@@ -140,7 +140,7 @@ Try 'procpool --help' for more information."
 	ppio "$T/in" -v -m "$n" -- "$WORKERS_BIN/upper"
 	assert_status 0
 	assert_file_content "$T/out" 'A\n'
-	assert_vlog_count "$n" 'started \([0-9]+ alive\)'
+	assert_vlog_count "$n" 'started \([0-9]+ alive, slot [0-9]+\)'
 	assert_equal "$(max_alive)" "$n"
 }
 
@@ -153,7 +153,7 @@ Try 'procpool --help' for more information."
 	printf 'a\nb\n' >"$T/in"
 	ppio "$T/in" -v -j 5 -j 1 --depth 1 -- "$WORKERS_BIN/upper"
 	assert_status 0
-	assert_vlog_count 1 'started \([0-9]+ alive\)'
+	assert_vlog_count 1 'started \([0-9]+ alive, slot [0-9]+\)'
 }
 
 @test "a bad value: the message names the option, the value and what is expected" {

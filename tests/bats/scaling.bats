@@ -5,7 +5,7 @@
 
 load '../helper'
 
-STARTED='started \([0-9]+ alive\)'
+STARTED='started \([0-9]+ alive, slot [0-9]+\)'
 RETIRED='retired after idle \([0-9]+ alive\)'
 
 # expect_numbers FROM TO: the multiset of results is FROM..TO.

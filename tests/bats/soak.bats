@@ -96,20 +96,21 @@ want(status == min(n_failed, 101), "exit status %d, expected %d" % (status, min(
 # joblog: exactly one row per record, with the predicted outcome.
 if os.path.exists(log):
     rows = open(log, "rb").read().split(b"\n")
-    want(rows[0] == b"Seq\tPid\tStart\tRuntime\tAttempts\tOutcome\tInput", "joblog header")
+    want(rows[0] == b"Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand"
+         b"\tSlot\tAttempts\tOutcome", "joblog header")
     seen = collections.Counter()
     want_outcome = {"ok": (b"1", b"ok"), "flaky": (b"2", b"ok"),
                     "crash": (b"2", b"signal SIGSEGV"), "hang": (b"2", b"timeout")}
     for row in rows[1:-1]:
         f = row.split(b"\t")
-        want(len(f) == 7, "joblog row with %d fields: %r" % (len(f), row))
-        if len(f) != 7:
+        want(len(f) == 12, "joblog row with %d fields: %r" % (len(f), row))
+        if len(f) != 12:
             continue
         n = int(f[0])
         seen[n] += 1
         k = kinds[n - 1]
-        want((f[4], f[5]) == want_outcome[k], "joblog row for record %d (%s): %r" % (n, k, row))
-        want(f[6] == tasks[n - 1], "joblog row for record %d: input %r" % (n, f[6]))
+        want((f[10], f[11]) == want_outcome[k], "joblog row for record %d (%s): %r" % (n, k, row))
+        want(f[8] == tasks[n - 1], "joblog row for record %d: input %r" % (n, f[8]))
     want(rows[-1] == b"", "joblog does not end with a newline")
     bad = [n for n in range(1, len(tasks) + 1) if seen[n] != 1]
     want(not bad, "records without exactly one joblog row: %s" % bad[:10])

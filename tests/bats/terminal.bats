@@ -70,7 +70,7 @@ one_progress_row() {
 	rows -J >"$T/screen"
 	# Every line is a result, a message, or the one progress line, the last.
 	local stamp='[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}'
-	run grep -cvE "^(TASK [0-9]+|procpool: record (7|14|21|28): worker [0-9]+ exited with status 3; input 'fail'|procpool: $stamp worker [0-9]+ (started \([12] alive\)|exited with status [03]|ready after [0-9.]+(us|ms|s) \((answered|read its input)\))|procpool: statistics so far|  (tasks|time|latency|queued|workers|start-up) .+)\$" "$T/screen"
+	run grep -cvE "^(TASK [0-9]+|procpool: record (7|14|21|28): worker [0-9]+ exited with status 3; input 'fail'|procpool: $stamp worker [0-9]+ (started \([12] alive, slot [01]\)|exited with status [03]|ready after [0-9.]+(us|ms|s) \((answered|read its input)\))|procpool: statistics so far|  (tasks|time|latency|queued|workers|start-up) .+)\$" "$T/screen"
 	assert_output 1
 	run tail -1 "$T/screen"
 	assert_output --regexp '^30/30 tasks \(100%\), [0-9]+/s, 4 failed$'

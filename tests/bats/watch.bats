@@ -44,12 +44,12 @@ def want(cond, what):
     if not cond:
         problems.append(what)
 want(set(d) == {"tasks", "wall_ns", "tasks_per_s", "latency_ns", "queue_wait_ns",
-                "startup_ns", "workers", "cpu_ns", "self_cpu_ns", "self_maxrss_kib"},
+                "startup_ns", "workers", "slots", "cpu_ns", "self_cpu_ns", "self_maxrss_kib"},
      "top-level keys %s" % sorted(d))
 t = d["tasks"]
-want(t == {"read": 10, "ok": 8, "failed": 2, "retried": 0, "skipped": 0, "not_run": 0},
+want(t == {"read": 10, "ok": 8, "failed": 2, "suspect": 0, "retried": 0, "skipped": 0, "not_run": 0},
      "tasks %s" % t)
-want(t["ok"] + t["failed"] + t["skipped"] + t["not_run"] == t["read"], "totals")
+want(t["ok"] + t["failed"] + t["suspect"] + t["skipped"] + t["not_run"] == t["read"], "totals")
 for h in ("latency_ns", "queue_wait_ns", "startup_ns"):
     v = d[h]
     want(set(v) == {"count", "p50", "p90", "p99", "p999", "max"}, "%s keys %s" % (h, sorted(v)))
@@ -59,7 +59,7 @@ want(d["latency_ns"]["count"] == 8, "latency count %s (one per answer)" % d["lat
 want(d["queue_wait_ns"]["count"] == 10, "queue_wait count %s (one per task sent)" % d["queue_wait_ns"]["count"])
 want(d["startup_ns"]["count"] == 3, "startup count %s (one per worker that answered)" % d["startup_ns"]["count"])
 w = d["workers"]
-want(w == {"started": 3, "retired": 0, "crashed": 2, "peak": 1}, "workers %s" % w)
+want(w == {"started": 3, "retired": 0, "crashed": 2, "failed_exits": 0, "peak": 1}, "workers %s" % w)
 want(isinstance(d["wall_ns"], int) and 0 < d["wall_ns"] < 30e9, "wall_ns %s" % d["wall_ns"])
 want(d["tasks_per_s"] > 0, "tasks_per_s %s" % d["tasks_per_s"])
 for k in ("cpu_ns", "self_cpu_ns"):

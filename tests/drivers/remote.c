@@ -174,7 +174,7 @@ static void spawn_session(struct session *s)
 	struct spawn_error e;
 	if (!argv)
 		log_die(EXIT_FATAL, "out of memory");
-	s->pid = spawn_worker(&o, &s->to_fd, &s->from_fd, &e);
+	s->pid = spawn_worker(&o, s->id, &s->to_fd, &s->from_fd, &e);
 	free(argv);
 	if (s->pid < 0) {
 		say("session %u failed %s", s->id, strerror(errno));

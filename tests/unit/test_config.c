@@ -353,7 +353,7 @@ static void test_parse_ambiguous(void)
 	PARSE_ERR("option '--res' is ambiguous (--resume, --resume-failed)", "--res", "cmd");
 	PARSE_ERR("option '--bench-j' is ambiguous (--bench-jobs, --bench-json)", "--bench-j", "x",
 		  "cmd");
-	PARSE_ERR("option '--m' is ambiguous (--max-record, --min, --max-tasks, --mem-limit)",
+	PARSE_ERR("option '--m' is ambiguous (--max-record, --min, --max-tasks, --max-tasks-jitter, --mem-limit)",
 		  "--m", "1", "cmd");
 	PARSE_ERR("unknown option '--jobz'", "--jobz", "2", "cmd");
 	PARSE_ERR("option '--job' is ambiguous (--jobs, --joblog)", "--job", "3", "cmd");
