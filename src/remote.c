@@ -16,8 +16,11 @@
 #define HOST_WORD "{host}"
 #define SHOWN_MAX 60
 
-/* Run by `sh -c SCRIPT procpool NONCE[+] COMMAND ARG...` as the login shell's
- * own process, so $PPID is the connection's process (sshd's, for ssh).
+/* Run by `sh -c SCRIPT procpool NONCE FLAGS SLOT JOBS COMMAND ARG...` as the
+ * login shell's own process, so $PPID is the connection's process (sshd's,
+ * for ssh). FLAGS: c to report the CPUs, u for PYTHONUNBUFFERED, or -.
+ * - What procpool sets in a local worker's environment, set there too:
+ *   ssh passes no variable (unless sshd's AcceptEnv lets it).
  * - The watchdog is a subshell that holds none of the session's fds (the
  *   session ends when the worker does, not when the watchdog next wakes).
  *   Once a second it checks that the worker lives and still has that
@@ -30,8 +33,10 @@
  * - The marker starts with a newline: rc noise without one of its own
  *   stays on a line apart from it. */
 static const char worker_script[] =
-	"m=$1 w=$$ p=$PPID n=0; shift; "
-	"case $m in *+) m=${m%+}; "
+	"m=$1 f=$2 w=$$ p=$PPID n=0; "
+	"case $4 in 0) ;; *) export PROCPOOL_SLOT=$3 PROCPOOL_JOBS=$4;; esac; shift 4; "
+	"case $f in *u*) export PYTHONUNBUFFERED=${PYTHONUNBUFFERED-1};; esac; "
+	"case $f in *c*) "
 	"n=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null) || n=0;; esac; "
 	"command -v \"$1\" >/dev/null 2>&1 || "
 	"{ echo \"procpool: command not found on $(uname -n): $1\" >&2; exit 127; }; "
@@ -361,19 +366,20 @@ static void remote_sh(struct words *b, bool one_string, const char *script,
 }
 
 /* The argv of cmd on h: how to reach h, then `sh -c script procpool
- * first cmd...`. */
+ * lead... cmd...` (nlead words of lead). */
 static char **run_on(const struct remote_ssh *rs, const struct host *h, const char *control,
-		     const char *script, const char *first, const char *const *cmd)
+		     const char *script, const char *const *lead, size_t nlead,
+		     const char *const *cmd)
 {
 	struct words b = {BUF_INIT, 0, false};
 	size_t n = 0;
 	while (cmd[n])
 		n++;
-	const char **args = malloc((n + 2) * sizeof *args);
+	const char **args = malloc((nlead + n + 1) * sizeof *args);
 	if (!args)
 		return NULL;
-	args[0] = first;
-	memcpy((void *)(args + 1), cmd, (n + 1) * sizeof *args);
+	memcpy((void *)args, lead, nlead * sizeof *args);
+	memcpy((void *)(args + nlead), cmd, (n + 1) * sizeof *args);
 	if (rs->ssh) {
 		user_words(&b, rs);
 		if (control)
@@ -395,9 +401,16 @@ static char **run_on(const struct remote_ssh *rs, const struct host *h, const ch
 char **remote_worker_argv(const struct remote_ssh *rs, const struct host *h,
 			  const struct remote_start *st, const char *const *cmd)
 {
-	char first[80];
-	snprintf(first, sizeof first, "%s%s", st->nonce, st->ask_cpus ? "+" : "");
-	return run_on(rs, h, rs->ssh ? st->control : NULL, worker_script, first, cmd);
+	char flags[3] = "-", slot[16], jobs[16];
+	char *f = flags;
+	if (st->ask_cpus)
+		*f++ = 'c';
+	if (st->unbuffered_env)
+		*f++ = 'u';
+	snprintf(slot, sizeof slot, "%u", st->slot);
+	snprintf(jobs, sizeof jobs, "%u", st->jobs);
+	const char *lead[] = {st->nonce, flags, slot, jobs};
+	return run_on(rs, h, rs->ssh ? st->control : NULL, worker_script, lead, 4, cmd);
 }
 
 char **remote_master_argv(const struct remote_ssh *rs, const struct host *h, const char *control,
@@ -431,7 +444,7 @@ char **remote_signal_argv(const struct remote_ssh *rs, const struct host *h, con
 			snprintf(d, 24, "%ld", pids[i]);
 			args[i] = d;
 		}
-		v = run_on(rs, h, control, signal_script, signame, args);
+		v = run_on(rs, h, control, signal_script, &signame, 1, args);
 	}
 	free((void *)args);
 	free(digits);

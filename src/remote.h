@@ -50,6 +50,8 @@ struct remote_start {
 	const char *control; /* ssh mode: the master's ControlPath; NULL: connect directly */
 	const char *nonce;   /* in the marker, so noise cannot pass for one */
 	bool ask_cpus;       /* the marker also reports the host's online CPUs */
+	bool unbuffered_env; /* PYTHONUNBUFFERED=1 there unless its environment sets it */
+	unsigned slot, jobs; /* PROCPOOL_SLOT and PROCPOOL_JOBS there; jobs 0: neither */
 };
 
 /* argv that runs the worker cmd (NULL-terminated) on h. One allocation:

@@ -168,7 +168,8 @@ static void on_session_output(void *ctx, int fd, short revents)
 static void spawn_session(struct session *s)
 {
 	struct host *h = &d.hs.h[s->host];
-	struct remote_start st = {s->m ? master_control(s->m) : NULL, d.nonce, !h->cap};
+	struct remote_start st = {.control = s->m ? master_control(s->m) : NULL,
+				  .nonce = d.nonce, .ask_cpus = !h->cap};
 	char **argv = remote_worker_argv(&d.rs, h, &st, (const char *const *)s->cmd);
 	struct spawn_opts o = {.argv = argv};
 	struct spawn_error e;

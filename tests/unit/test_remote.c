@@ -179,20 +179,22 @@ static void test_session_argv(void)
 	struct remote_ssh rs = ssh_of("ssh");
 	struct host h = host_of("db1");
 	const char *cmd[] = {"python3", "-u", "my worker.py", NULL};
-	struct remote_start st = {"/tmp/pp/0-1", "abc123", false};
+	struct remote_start st = {"/tmp/pp/0-1", "abc123", false, false, 0, 0};
 	char **v = remote_worker_argv(&rs, &h, &st, cmd);
 	const char *s = joined(v);
 	CHECK(starts(s, "ssh|-T|-o|BatchMode=yes|-o|ControlMaster=no|-o|ControlPath=/tmp/pp/0-1|-o|"
 			"ProxyCommand=false|-o|LogLevel=QUIET|-o|ClearAllForwardings=yes|--|db1|"
 			"exec sh -c 'm=$1 "));
-	CHECK(ends(last(v), "\"$@\"' procpool abc123 python3 -u 'my worker.py'"));
+	CHECK(ends(last(v), "\"$@\"' procpool abc123 - 0 0 python3 -u 'my worker.py'"));
 	free(v);
 	/* No master: a connection of its own, with ssh's options for one. */
 	st.control = NULL;
-	st.ask_cpus = true;
+	st.ask_cpus = st.unbuffered_env = true;
+	st.slot = 3;
+	st.jobs = 8;
 	v = remote_worker_argv(&rs, &h, &st, cmd);
 	CHECK(starts(joined(v), "ssh|" CONN_OPTS "|-o|ControlMaster=no|-o|ControlPath=none|--|db1|"));
-	CHECK(strstr(last(v), " procpool abc123+ python3 "));
+	CHECK(strstr(last(v), " procpool abc123 cu 3 8 python3 "));
 	free(v);
 	long pids[] = {41, 4242};
 	v = remote_signal_argv(&rs, &h, "/tmp/pp/0-1", "TERM", pids, 2);
@@ -207,13 +209,14 @@ static void test_command_argv(void)
 {
 	struct host h = host_of("4/node7");
 	const char *cmd[] = {"./w", "a b", NULL};
-	struct remote_start st = {"/ignored", "n1", false};
+	struct remote_start st = {"/ignored", "n1", false, false, 0, 0};
 	struct remote_ssh rs = ssh_of("srun -N1 -n1 --exclusive -w {host}");
 	char **v = remote_worker_argv(&rs, &h, &st, cmd);
 	/* Not ssh: the words as they are, the worker's as separate words. */
 	CHECK(starts(joined(v), "srun|-N1|-n1|--exclusive|-w|node7|sh|-c|m=$1 "));
 	CHECK(strcmp(v[9], "procpool") == 0 && strcmp(v[10], "n1") == 0 &&
-	      strcmp(v[11], "./w") == 0 && strcmp(v[12], "a b") == 0 && !v[13]);
+	      strcmp(v[11], "-") == 0 && strcmp(v[12], "0") == 0 && strcmp(v[13], "0") == 0 &&
+	      strcmp(v[14], "./w") == 0 && strcmp(v[15], "a b") == 0 && !v[16]);
 	free(v);
 	remote_ssh_free(&rs);
 	rs = ssh_of("kubectl exec -i pod/{host}-{host} --");
@@ -297,7 +300,7 @@ static void round_trip(const char *shell, const char *const *args, int line)
 {
 	struct remote_ssh rs = ssh_of(shell ? "ssh" : "sh");
 	struct host h = host_of("localhost");
-	struct remote_start st = {NULL, "0123abcd", false};
+	struct remote_start st = {NULL, "0123abcd", false, false, 0, 0};
 	size_t n = 0;
 	while (args[n])
 		n++;
@@ -366,13 +369,65 @@ static void test_round_trips(void)
 	}
 }
 
+/* What procpool puts in a local worker's environment is set there too: the
+ * slot and -j when jobs is given, PYTHONUNBUFFERED=1 when asked unless it
+ * is set. */
+static void check_env(bool unbuffered, unsigned slot, unsigned jobs, const char *python_env,
+		      const char *want, int line)
+{
+	struct remote_ssh rs = ssh_of("sh");
+	struct host h = host_of("here");
+	struct remote_start st = {NULL, "ee", false, unbuffered, slot, jobs};
+	const char *cmd[] = {"sh", "-c",
+			     "echo \"${PROCPOOL_SLOT-none} ${PROCPOOL_JOBS-none} "
+			     "${PYTHONUNBUFFERED-none}\"", NULL};
+	char **v = remote_worker_argv(&rs, &h, &st, cmd);
+	size_t n = 0;
+	while (v[n])
+		n++;
+	/* env -u ... then the words after the host, with PYTHONUNBUFFERED
+	 * as python_env says (NULL: unset). */
+	const char *pre[] = {"env", "-u", "PROCPOOL_SLOT", "-u", "PROCPOOL_JOBS", "-u",
+			     "PYTHONUNBUFFERED", python_env};
+	size_t npre = python_env ? 8 : 7;
+	char **argv = calloc(npre + n, sizeof *argv);
+	memcpy((void *)argv, pre, npre * sizeof *argv);
+	memcpy((void *)(argv + npre), v + 2, (n - 1) * sizeof *argv);
+	static char out[4096];
+	size_t len;
+	int status = run(argv, out, sizeof out - 1, &len);
+	out[len] = '\0';
+	const char *body = strchr(out + 1, '\n');
+	test_checks++;
+	if (status || !body || strcmp(body + 1, want)) {
+		test_failures++;
+		fprintf(stderr, "%s:%d: FAILED environment: expected \"%s\", got \"%s\"\n", __FILE__,
+			line, want, test_esc(out, len));
+	}
+	free((void *)argv);
+	free(v);
+	host_free(&h);
+	remote_ssh_free(&rs);
+}
+#define ENV(u, slot, jobs, py, want) check_env(u, slot, jobs, py, want, __LINE__)
+
+static void test_environment(void)
+{
+	ENV(false, 0, 0, NULL, "none none none\n");
+	ENV(false, 3, 8, NULL, "3 8 none\n");
+	ENV(true, 0, 2, NULL, "0 2 1\n");
+	ENV(true, 0, 0, "PYTHONUNBUFFERED=", "none none \n");
+	ENV(true, 0, 0, "PYTHONUNBUFFERED=0", "none none 0\n");
+	ENV(false, 0, 0, "PYTHONUNBUFFERED=7", "none none 7\n");
+}
+
 /* The marker reports this machine's online CPUs when asked, and a command
  * that is not there exits 127 before any marker. */
 static void test_remote_side(void)
 {
 	struct remote_ssh rs = ssh_of("sh");
 	struct host h = host_of("here");
-	struct remote_start st = {NULL, "aa", true};
+	struct remote_start st = {NULL, "aa", true, false, 0, 0};
 	const char *cmd[] = {"true", NULL};
 	char **v = remote_worker_argv(&rs, &h, &st, cmd);
 	static char out[4096];
@@ -414,7 +469,7 @@ static void test_watchdog(void)
 	}
 	struct remote_ssh rs = ssh_of("sh");
 	struct host h = host_of("here");
-	struct remote_start st = {NULL, "bb", false};
+	struct remote_start st = {NULL, "bb", false, false, 0, 0};
 	const char *cmd[] = {"sleep", "300", NULL};
 	char **v = remote_worker_argv(&rs, &h, &st, cmd);
 	int fds[2];
@@ -485,6 +540,7 @@ int main(void)
 	TEST_RUN(test_marker);
 	TEST_RUN(test_round_trips);
 	TEST_RUN(test_remote_side);
+	TEST_RUN(test_environment);
 	TEST_RUN(test_watchdog);
 	return TEST_REPORT();
 }
