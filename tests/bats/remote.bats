@@ -173,10 +173,12 @@ $(cat "$T/err")"
 
 # drv_start ARG...: the driver in the background, reaching the fake hosts
 # through $SSH_CONFIG; commands go in with drv, events come out in $T/drv.
+# Its private directory goes in $T: a driver killed leaves it behind.
 drv_start() {
 	[[ -x $REMOTE_DRIVER ]] || fail "remote-driver not found at $REMOTE_DRIVER (build first)"
 	mkfifo "$T/drv.in"
-	"$REMOTE_DRIVER" --ssh "ssh -F $SSH_CONFIG" "$@" <"$T/drv.in" >"$T/drv" 2>"$T/drv.err" 3>&- &
+	TMPDIR=$T "$REMOTE_DRIVER" --ssh "ssh -F $SSH_CONFIG" "$@" <"$T/drv.in" >"$T/drv" \
+		2>"$T/drv.err" 3>&- &
 	DRV_PID=$!
 	BG_PIDS+=("$DRV_PID")
 	exec {DRV_FD}>"$T/drv.in"
@@ -369,6 +371,7 @@ child_sleeps() {
 	hang 0
 	hang 1
 	pids="$(remote_pid 0) $(remote_pid 1)"
+	[[ $(drv_field 0 8) == "$T"/procpool-*/0-0 ]] || fail "masters not in \$T: $(drv_field 0 8)"
 	kill -KILL "$DRV_PID"
 	for pid in $pids; do
 		wait_for 5 pid_is_gone_or_zombie "$pid"
@@ -436,4 +439,5 @@ child_sleeps() {
 	drv_wait '^session 0 exit 255$'
 	sshd_thaw 127.0.0.2
 	run -0 ssh -F "$SSH_CONFIG" 127.0.0.2 echo back
+	drv_quit
 }
