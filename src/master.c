@@ -60,6 +60,7 @@ struct master {
 	unsigned refusals, refusals_seen;
 	int64_t started_at, deadline;
 	char error[HOST_ERROR_MAX];
+	bool stopped;         /* by procpool, error saying why */
 	pid_t sig_pid;        /* the signal session on its way, or -1 */
 	unsigned sig_sent;    /* how many of pend it carries */
 	struct pending *pend; /* signals to send, oldest first */
@@ -189,10 +190,21 @@ static void emit(struct masters *ms, struct master *m, enum master_event ev)
 
 static void set_error(struct master *m, const char *s, size_t n)
 {
+	if (m->stopped)
+		return; /* procpool's reason stands */
 	if (n >= sizeof m->error)
 		n = sizeof m->error - 1;
 	memcpy(m->error, s, n);
 	m->error[n] = '\0';
+}
+
+/* Stop m for a reason of procpool's own, which becomes its error. */
+static void stop(struct master *m, const char *why)
+{
+	set_error(m, why, strlen(why));
+	m->stopped = true;
+	if (m->pid > 0)
+		kill(m->pid, SIGTERM);
 }
 
 /* The ready line: its control socket must be where procpool put it (an -o
@@ -201,13 +213,12 @@ static void became_ready(struct masters *ms, struct master *m, int64_t now)
 {
 	struct stat st;
 	if (stat(m->control, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		static const char why[] = "its control socket is not where procpool put it "
-					  "(does --ssh set ControlPath?)";
-		set_error(m, why, sizeof why - 1);
-		kill(m->pid, SIGTERM);
+		stop(m, "its control socket is not where procpool put it (does --ssh set "
+			"ControlPath?)");
 		return;
 	}
 	m->ready = true;
+	m->error[0] = '\0'; /* what it said while connecting was no failure */
 	char dur[32];
 	format_duration(dur, sizeof dur, now - m->started_at);
 	log_event("connection %u to %s ready after %s (ssh %d)", m->id, host_name(ms, m->host), dur,
@@ -502,18 +513,19 @@ static void signal_session_ended(struct masters *ms, struct master *m, int statu
 /* m's ssh exited: it and its sessions are gone. */
 static void master_ended(struct masters *ms, struct master *m, int status, int64_t now)
 {
+	/* Gone first: a ready line still in the pipe must not count now. */
 	m->pid = -1;
+	m->gone = true;
 	drain(ms, m, now);
 	read_log(m);
-	if (!m->error[0]) {
-		char how[64];
-		if (WIFSIGNALED(status))
-			snprintf(how, sizeof how, "ssh was killed by %s", signal_name(WTERMSIG(status)));
-		else
-			snprintf(how, sizeof how, "ssh exited with status %d", WEXITSTATUS(status));
+	/* A signal is the reason; else what ssh said last, if anything. */
+	char how[64] = "";
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof how, "ssh was killed by %s", signal_name(WTERMSIG(status)));
+	else if (!m->error[0])
+		snprintf(how, sizeof how, "ssh exited with status %d", WEXITSTATUS(status));
+	if (how[0])
 		set_error(m, how, strlen(how));
-	}
-	m->gone = true;
 	unlink(m->control);
 	log_event("connection %u to %s gone: %s", m->id, host_name(ms, m->host), m->error);
 	emit(ms, m, MASTER_GONE);
@@ -546,8 +558,7 @@ int64_t masters_timers(struct masters *ms, int64_t now)
 			char dur[32], why[64];
 			format_duration_coarse(dur, sizeof dur, MASTER_READY_NS);
 			snprintf(why, sizeof why, "not connected after %s", dur);
-			set_error(m, why, strlen(why));
-			kill(m->pid, SIGTERM);
+			stop(m, why);
 			m->deadline = 0;
 		} else if (next < 0 || m->deadline < next) {
 			next = m->deadline;

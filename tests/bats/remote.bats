@@ -172,13 +172,14 @@ $(cat "$T/err")"
 : "${REMOTE_DRIVER:=$(dirname "$WORKERS_BIN")/remote-driver}"
 
 # drv_start ARG...: the driver in the background, reaching the fake hosts
-# through $SSH_CONFIG; commands go in with drv, events come out in $T/drv.
-# Its private directory goes in $T: a driver killed leaves it behind.
+# through $SSH_CONFIG (or $DRV_SSH); commands go in with drv, events come
+# out in $T/drv. Its private directory goes in $T: a driver killed leaves
+# it behind.
 drv_start() {
 	[[ -x $REMOTE_DRIVER ]] || fail "remote-driver not found at $REMOTE_DRIVER (build first)"
 	mkfifo "$T/drv.in"
-	TMPDIR=$T "$REMOTE_DRIVER" --ssh "ssh -F $SSH_CONFIG" "$@" <"$T/drv.in" >"$T/drv" \
-		2>"$T/drv.err" 3>&- &
+	TMPDIR=$T "$REMOTE_DRIVER" --ssh "${DRV_SSH:-ssh -F $SSH_CONFIG}" "$@" <"$T/drv.in" \
+		>"$T/drv" 2>"$T/drv.err" 3>&- &
 	DRV_PID=$!
 	BG_PIDS+=("$DRV_PID")
 	exec {DRV_FD}>"$T/drv.in"
@@ -439,5 +440,14 @@ child_sleeps() {
 	drv_wait '^session 0 exit 255$'
 	sshd_thaw 127.0.0.2
 	run -0 ssh -F "$SSH_CONFIG" 127.0.0.2 echo back
+	drv_quit
+}
+
+@test "an --ssh that sets its own ControlPath: the master is stopped with a message saying so" {
+	sshd_start 127.0.0.2
+	DRV_SSH="ssh -F $SSH_CONFIG -o ControlPath=$T/elsewhere" drv_start -S 127.0.0.2
+	drv "start 0 cat"
+	drv_wait '^master 0 gone its control socket is not where procpool put it \(does --ssh set ControlPath\?\)$'
+	drv_wait '^session 0 failed host down$'
 	drv_quit
 }
