@@ -12,11 +12,11 @@
 # shellcheck disable=SC2207
 
 # Options that take a value, for telling a value from COMMAND.
-_procpool_long_with_value='arg-file wire max-record jobs min idle-timeout
+_procpool_long_with_value='arg-file wire error-prefix answer-end max-record jobs min idle-timeout
     depth max-tasks max-tasks-jitter nice cpus mem-limit retries timeout kill-grace start-timeout
     ready stop-timeout halt joblog total stats-json bench-jobs bench-runs
     bench-json sshlogin sshloginfile ssh host-retry'
-_procpool_long_flags='null base64 keep-order tag resume resume-failed verbose
+_procpool_long_flags='null base64 keep-order tag json resume resume-failed verbose
     no-hints no-unbuffered-env pin-slots progress stats bench help version'
 _procpool_short_with_value='awjmiS'
 
@@ -143,8 +143,8 @@ _procpool()
             COMPREPLY=($(compgen -W "$durations none" -- "$cur"))
             return
             ;;
-        --ready)
-            return # the worker's ready line
+        --ready | --answer-end | --error-prefix)
+            return # a line, or a prefix, of the worker's own
             ;;
         -S | --sshlogin)
             _known_hosts_real -- "$cur"

@@ -6,7 +6,7 @@
 # tests/check-docs checks that every long option of `procpool --help` is here.
 
 # Options taking a value in the next word, for telling a value from COMMAND.
-set -l __procpool_with_value -a --arg-file -w --wire --max-record -j --jobs \
+set -l __procpool_with_value -a --arg-file -w --wire --error-prefix --answer-end --max-record -j --jobs \
     -m --min -i --idle-timeout --depth --max-tasks --max-tasks-jitter --nice --cpus --mem-limit \
     --retries --timeout --kill-grace --start-timeout --ready --stop-timeout \
     --halt --joblog --total --stats-json \
@@ -62,6 +62,9 @@ complete $opt -s w -l wire -x -d 'How tasks travel to workers' \
     -a 'line\t"Task bytes and a newline (default)" base64\t"One base64 line per task and answer (default with -b)"'
 complete $opt -s k -l keep-order -d 'Write results in input order'
 complete $opt -l tag -d 'Prefix each result with its input and a TAB'
+complete $opt -l json -d 'Write each ended task as a JSON object on a line'
+complete $opt -l error-prefix -x -d 'An answer that starts with STR fails its task'
+complete $opt -l answer-end -x -d 'Answers are the lines a worker writes before LINE'
 complete $opt -l max-record -x -d 'Longest record accepted (default 64M)' -a '1M 16M 64M 256M 1G'
 
 # Pool

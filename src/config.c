@@ -27,6 +27,9 @@ const char config_usage[] =
 	"  -w, --wire line|base64  how tasks travel to workers (base64 with -b)\n"
 	"  -k, --keep-order        write results in input order\n"
 	"      --tag               prefix each result with its input and a TAB\n"
+	"      --json              write each ended task as a JSON object on a line\n"
+	"      --error-prefix STR  an answer that starts with STR fails its task\n"
+	"      --answer-end LINE   answers are the lines a worker writes before LINE\n"
 	"      --max-record SIZE   longest record accepted (default 64M)\n"
 	"\n"
 	"Pool:\n"
@@ -82,7 +85,7 @@ const char config_usage[] =
 	"125 usage, 126 cannot execute, 127 not found, 128+N killed by signal N.\n";
 
 enum {
-	OPT_TAG = 256, OPT_MAX_RECORD, OPT_DEPTH, OPT_MAX_TASKS, OPT_MAX_TASKS_JITTER, OPT_NICE,
+	OPT_TAG = 256, OPT_JSON, OPT_ERROR_PREFIX, OPT_ANSWER_END, OPT_MAX_RECORD, OPT_DEPTH, OPT_MAX_TASKS, OPT_MAX_TASKS_JITTER, OPT_NICE,
 	OPT_CPUS, OPT_PIN_SLOTS,
 	OPT_MEM_LIMIT, OPT_RETRIES, OPT_TIMEOUT, OPT_KILL_GRACE, OPT_START_TIMEOUT, OPT_READY,
 	OPT_STOP_TIMEOUT, OPT_NO_HINTS, OPT_NO_UNBUFFERED_ENV, OPT_HALT, OPT_JOBLOG,
@@ -98,6 +101,9 @@ static const struct option options[] = {
 	{"wire", required_argument, NULL, 'w'},
 	{"keep-order", no_argument, NULL, 'k'},
 	{"tag", no_argument, NULL, OPT_TAG},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"error-prefix", required_argument, NULL, OPT_ERROR_PREFIX},
+	{"answer-end", required_argument, NULL, OPT_ANSWER_END},
 	{"max-record", required_argument, NULL, OPT_MAX_RECORD},
 	{"jobs", required_argument, NULL, 'j'},
 	{"min", required_argument, NULL, 'm'},
@@ -376,6 +382,9 @@ static const char *expected(int code)
 {
 	static const struct { int code; const char *what; } table[] = {
 		{'w', "line or base64"},
+		{OPT_ERROR_PREFIX, "a string of one line, not empty"},
+		{OPT_ANSWER_END, "a line, not empty"},
+		{OPT_READY, "a line"},
 		{'m', "a number from 0 to 100000"},
 		{'i', "a duration such as 250ms, 10s or 2m"},
 		{OPT_DEPTH, "auto or a number from 1 to 65536"},
@@ -465,6 +474,13 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 	case 'k': c->keep_order = true; return 0;
 	case 'v': c->verbose++; return 0;
 	case OPT_TAG: c->tag = true; return 0;
+	case OPT_JSON: c->json = true; return 0;
+	case OPT_ERROR_PREFIX:
+	case OPT_ANSWER_END:
+		if (!*arg || strchr(arg, '\n'))
+			break;
+		*(opt == OPT_ERROR_PREFIX ? &c->error_prefix : &c->answer_end) = arg;
+		return 0;
 	case OPT_RESUME: c->resume = true; return 0;
 	case OPT_RESUME_FAILED: c->resume_failed = true; return 0;
 	case OPT_PROGRESS: c->progress = true; return 0;
@@ -635,6 +651,11 @@ static int validate(struct config *c, const bool *seen, char *err, size_t errlen
 	}
 	if ((c->resume || c->resume_failed) && !c->joblog) {
 		fail(err, errlen, "--%s needs --joblog FILE", c->resume ? "resume" : "resume-failed");
+		return -1;
+	}
+	if (c->answer_end && c->wire == WIRE_BASE64) {
+		fail(err, errlen, "--answer-end cannot be used with the base64 wire: a base64 answer "
+				  "is one line, and may hold any bytes already");
 		return -1;
 	}
 	if (c->max_tasks_jitter && !c->max_tasks) {

@@ -20,6 +20,9 @@ struct config {
 	bool base64_io;       /* -b: input lines and results are base64 */
 	enum wire wire;
 	bool keep_order, tag;
+	bool json;               /* --json: each ended task as a JSON object */
+	const char *error_prefix; /* an answer starting with it fails its task */
+	const char *answer_end;  /* answers end with a line equal to it */
 	int verbose;
 	unsigned jobs, min;
 	int64_t idle_timeout; /* ns */

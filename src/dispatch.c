@@ -88,9 +88,9 @@ void dispatch_flush(struct pool *p, struct worker *w)
 		 * nothing more but still counts as alive, and as running when
 		 * it is reaped, until its answers or its exit settle what it
 		 * holds. */
-		worker_close_input(w, false);
-		loop_del(p->loop, w->to_watch);
+		loop_del(p->loop, w->to_watch); /* before the close: see loop.h */
 		w->to_watch = -1;
+		worker_close_input(w, false);
 		return;
 	}
 	w->want_write = r == 0;
@@ -100,20 +100,68 @@ void dispatch_flush(struct pool *p, struct worker *w)
 		life_close_if_pending(p, w);
 }
 
-/* Queue to workers: each task to the worker with the least in flight. */
+/* The worker with the least in flight that can take a task; *next, the
+ * least in flight among the others that can (UINT32_MAX: none); *other,
+ * the best among those that are not avoid (a retried task failed on it). */
+static struct worker *least_loaded(const struct pool *p, int32_t avoid, struct worker **other,
+				   uint32_t *next)
+{
+	struct worker *best = NULL;
+	*other = NULL;
+	*next = UINT32_MAX;
+	for (unsigned i = 0; i < p->nw; i++) {
+		struct worker *w = p->w[i];
+		if (!can_take(p, w, w->topping_up))
+			continue;
+		if (!best || w->fifo_len < best->fifo_len) {
+			if (best)
+				*next = best->fifo_len;
+			best = w;
+		} else if (w->fifo_len < *next) {
+			*next = w->fifo_len;
+		}
+		if (avoid && w->pid != avoid && (!*other || w->fifo_len < (*other)->fifo_len))
+			*other = w;
+	}
+	return best;
+}
+
+/* Whether a worker other than pid takes tasks (if not now, soon). */
+static bool another_takes_tasks(const struct pool *p, int32_t pid)
+{
+	for (unsigned i = 0; i < p->nw; i++)
+		if (p->w[i]->pid != pid && worker_takes_tasks(p->w[i]))
+			return true;
+	return false;
+}
+
+/* Queue to workers: each task to the worker with the least in flight, in
+ * batches: the least loaded takes tasks until it holds a little more than
+ * the next one (an eighth of the depth), so one scan of the workers serves
+ * many tasks. A task that failed on a worker runs again on another: when
+ * only that worker can take a task now, it gets the next task instead, and
+ * when there is none, the retried one waits for the other to be free. */
 void dispatch(struct pool *p)
 {
 	while (p->ts.qlen > 0 && p->stop == STOP_NONE && !sink_backed_up(p)) {
-		struct worker *best = NULL;
-		for (unsigned i = 0; i < p->nw; i++) {
-			struct worker *w = p->w[i];
-			if (can_take(p, w, w->topping_up) && (!best || w->fifo_len < best->fifo_len))
-				best = w;
-		}
-		if (!best)
+		struct worker *other, *best;
+		uint32_t next;
+		int32_t avoid = p->ts.t[tasks_peek(&p->ts)].avoid_pid;
+		if (!(best = least_loaded(p, avoid, &other, &next)))
 			break;
-		best->topping_up = true;
-		give(p, best, tasks_dequeue(&p->ts));
+		if (avoid && other)
+			best = other;
+		else if (avoid && best->pid == avoid && p->ts.qlen > 1)
+			tasks_swap_front(&p->ts);
+		else if (avoid && best->pid == avoid && another_takes_tasks(p, avoid))
+			break;
+		uint32_t upto = next == UINT32_MAX ? UINT32_MAX : next + p->depth / 8 + 1;
+		do {
+			best->topping_up = true;
+			give(p, best, tasks_dequeue(&p->ts));
+		} while (p->ts.qlen > 0 && best->fifo_len < upto &&
+			 !p->ts.t[tasks_peek(&p->ts)].avoid_pid && can_take(p, best, true) &&
+			 !sink_backed_up(p));
 	}
 	for (unsigned i = 0; i < p->nw; i++)
 		p->w[i]->topping_up = false;

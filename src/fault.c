@@ -58,14 +58,8 @@ struct why {
  * it), or it fails. */
 static void charge(struct pool *p, struct worker *w, uint32_t slot, const struct why *why)
 {
-	struct task *t = &p->ts.t[slot];
-	t->tries++;
-	if (t->tries <= p->c->retries && !p->stop) {
-		outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s; retrying (attempt %u of %u)",
-			       why->cause, t->tries + 1, p->c->retries + 1);
-		p->st->retried++;
+	if (outcome_try_again(p, slot, w, why->cause))
 		return;
-	}
 	int sig = WIFSIGNALED(w->wstatus) ? WTERMSIG(w->wstatus) : 0;
 	outcome_failed(p, slot, why->outcome, why->exitval, sig, "%s", why->cause);
 }

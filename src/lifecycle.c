@@ -116,11 +116,11 @@ void life_retire(struct pool *p, struct worker *w)
 		p->running--;
 	w->state = WORKER_CLOSING;
 	w->closed_at = p->now;
-	worker_close_input(w, w->out.len == 0);
 	if (w->to_watch >= 0) {
-		loop_del(p->loop, w->to_watch);
+		loop_del(p->loop, w->to_watch); /* before the close: see loop.h */
 		w->to_watch = -1;
 	}
+	worker_close_input(w, w->out.len == 0);
 	p->st->alive = p->running;
 }
 
@@ -224,7 +224,8 @@ static void end_of_output(struct pool *p, struct worker *w)
 	w->eof = true;
 	w->eof_at = p->now;
 	if (w->in.len && !w->discard && w->fifo_len)
-		fault_protocol(p, w, "ended its last answer without a newline");
+		fault_protocol(p, w, p->c->answer_end ? "ended its last answer without the --answer-end line"
+						      : "ended its last answer without a newline");
 	if (worker_is_gone(w))
 		finish(p, w);
 }

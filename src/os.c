@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef __linux__
@@ -217,4 +219,31 @@ int os_reads_pipe(int pid, unsigned long ino)
 	(void)ino;
 	return -1;
 #endif
+}
+
+int os_open_stdin_of(int pid, unsigned long ino)
+{
+#ifdef __linux__
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d/fd/0", pid);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* Only our pipe: a worker that put something else on its fd 0
+	 * would give a count of that. */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || (unsigned long)st.st_ino != ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+#else
+	(void)pid;
+	(void)ino;
+	return -1;
+#endif
+}
+
+bool os_pipe_unread_by_all(int fd)
+{
+	struct pollfd pfd = {fd, POLLOUT, 0};
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
 }

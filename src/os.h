@@ -3,6 +3,7 @@
 #ifndef PROCPOOL_OS_H
 #define PROCPOOL_OS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Number of online CPUs, at least 1. */
@@ -35,6 +36,13 @@ void os_grow_pipe(int fd, int size);
 /* Bytes written into a pipe and not yet read, asked at either end (Linux,
  * the BSDs: FIONREAD); -1 when the system does not say. */
 long os_pipe_unread(int fd);
+
+/* A read end of the pipe (inode ino) that is process pid's stdin, opened
+ * anew (Linux /proc), so that how much of it is left unread can still be
+ * asked once our write end is closed; -1 when it cannot be had. */
+int os_open_stdin_of(int pid, unsigned long ino);
+/* Whether the pipe whose write end is fd has no reader left. */
+bool os_pipe_unread_by_all(int fd);
 
 /* Whether process pid, or a process it started (a shell wrapper's child),
  * sleeps in read(2) on the pipe whose inode is ino: 1 yes, 0 no (it runs, or

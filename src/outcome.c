@@ -1,16 +1,19 @@
-/* outcome: how a task ends. An answered task becomes a result, written at
- * once or, with -k, held until its turn; a failed task is one line on
- * stderr and a joblog row; a task a stop left behind is counted as not run.
- * Every ending settles the record's place in the -k order. */
+/* outcome: how a task ends. An answered task becomes a result, a failed
+ * one a line on stderr; either is written (as a result, or with --json as
+ * an object) at once or, with -k, held until its turn, then gets its joblog
+ * row, which follows the output it vouches for. A task a stop left behind
+ * is counted as not run. Every ending settles the record's place in the -k
+ * order. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "escape.h"
 #include "log.h"
 #include "pool_impl.h"
 #include "util.h"
 
-#define SHOWN_MAX 40 /* bytes of a record's start a message shows */
+#define SHOWN_MAX 40 /* bytes of a record shown in a message */
 
 void outcome_report(uint64_t seq, const char *rec, size_t len, const char *fmt, ...)
 {
@@ -37,43 +40,56 @@ static void release(struct pool *p, uint32_t slot)
 	tasks_give_back(&p->ts, slot);
 }
 
-/* The joblog row of a task given to a worker, ok so far. */
-static struct joblog_entry task_row(const struct pool *p, const struct task *t)
+/* Write t's ending: data is its answer (wire form), or the cause of its
+ * failure. Then its joblog row, which vouches for what was just written. */
+static void emit(struct pool *p, struct task *t, const char *data, size_t len)
 {
-	return (struct joblog_entry){.seq = t->seq, .host = JOBLOG_HOST_LOCAL,
-				     .start_wall_ns = outcome_wall(p, t->t_sent),
-				     .send = t->wire_len, .slot = t->slot, .attempts = t->tries + 1,
-				     .outcome = "ok",
-				     .input = buf_head(&t->in), .len = t->in.len};
-}
-
-static void write_result(struct pool *p, struct task *t, const char *ans, size_t len)
-{
-	if (output_result(&p->out, buf_head(&t->in), t->in.len, ans, len) < 0 && !p->stop)
+	int r = 0;
+	if (p->c->json)
+		r = output_json_result(&p->out, &(struct result_fields){
+			.seq = t->seq, .rec = buf_head(&t->in), .rlen = t->in.len,
+			.ans = t->failed ? NULL : data, .alen = t->failed ? 0 : len,
+			.error = t->failed ? data : NULL, .elen = t->failed ? len : 0,
+			.attempts = t->tries + !t->failed,
+			.slot = t->slot, .pid = t->pid, .start_ns = outcome_wall(p, t->t_sent),
+			.run_ns = t->run_ns});
+	else if (!t->failed)
+		r = output_result(&p->out, buf_head(&t->in), t->in.len, data, len);
+	if (r < 0 && !p->stop)
 		stop_now(p); /* the error itself is reported after the loop */
-	if (p->jl) {
-		struct joblog_entry e = task_row(p, t);
-		e.run_ns = t->run_ns;
+	if (!p->jl)
+		return;
+	struct joblog_entry e = {.seq = t->seq, .host = JOBLOG_HOST_LOCAL,
+				 .start_wall_ns = outcome_wall(p, t->t_sent), .run_ns = t->run_ns,
+				 .send = t->wire_len, .slot = t->slot, .attempts = t->tries + 1,
+				 .outcome = "ok", .input = buf_head(&t->in), .len = t->in.len};
+	if (t->failed) {
+		e.attempts = t->tries;
+		e.exitval = t->exitval;
+		e.signal = t->signal;
+		e.outcome = t->outcome;
+	} else {
 		e.receive = len + 1; /* the answer line, newline included */
-		joblog_row(p->jl, p->out.queued, &e);
 	}
+	joblog_row(p->jl, p->out.queued, &e);
 }
 
-/* -k: write every finished task whose turn has come. */
+/* -k: write every ended task whose turn has come. */
 static void drain_order(struct pool *p)
 {
 	uint32_t m;
 	while ((m = tasks_order_peek(&p->ts)) != ORDER_EMPTY) {
 		if (m != ORDER_SKIP) {
 			struct task *t = &p->ts.t[m];
-			write_result(p, t, buf_head(&t->out), t->out.len);
+			emit(p, t, buf_head(&t->out), t->out.len);
 			release(p, m);
 		}
 		tasks_order_advance(&p->ts);
 	}
 }
 
-/* A record that will write nothing: failed, skipped or not run. */
+/* A record that will write nothing: skipped or not run (or failed, but
+ * for --json). */
 static void settle_empty(struct pool *p, uint64_t seq)
 {
 	if (!p->ts.order)
@@ -82,24 +98,38 @@ static void settle_empty(struct pool *p, uint64_t seq)
 	drain_order(p);
 }
 
-void outcome_ok(struct pool *p, uint32_t slot, const char *ans, size_t len)
+/* t has ended: write it now, or with -k hold it (data copied) for its
+ * turn. A failure without --json writes only its joblog row. */
+static void end(struct pool *p, uint32_t slot, const char *data, size_t len)
 {
 	struct task *t = &p->ts.t[slot];
-	p->st->ok++;
-	if (!p->ts.order || t->seq == p->ts.order_next) {
-		write_result(p, t, ans, len);
+	bool in_turn = !p->ts.order || t->seq == p->ts.order_next;
+	if (in_turn || (t->failed && !p->c->json)) {
+		emit(p, t, data, len);
+		uint64_t seq = t->seq;
 		release(p, slot);
-		if (p->ts.order) {
+		if (!p->ts.order)
+			return;
+		if (in_turn) {
 			tasks_order_advance(&p->ts);
 			drain_order(p);
+		} else {
+			settle_empty(p, seq);
 		}
 		return;
 	}
-	if (buf_set(&t->out, ans, len) < 0)
+	if (buf_set(&t->out, data, len) < 0)
 		log_die(EXIT_FATAL, "out of memory holding a result");
 	p->held += len;
 	t->state = TASK_HELD;
 	tasks_order_mark(&p->ts, t->seq, slot);
+}
+
+void outcome_ok(struct pool *p, uint32_t slot, const char *ans, size_t len)
+{
+	p->st->ok++;
+	p->ts.t[slot].failed = false;
+	end(p, slot, ans, len);
 }
 
 void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, int exitval, int sig,
@@ -112,35 +142,28 @@ void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, int exit
 	vsnprintf(cause, sizeof cause, fmt, ap);
 	va_end(ap);
 	outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s", cause);
-	if (p->jl) {
-		struct joblog_entry e = task_row(p, t);
-		e.run_ns = p->now - t->t_sent;
-		e.exitval = exitval;
-		e.signal = sig;
-		e.attempts = t->tries;
-		e.outcome = outcome;
-		joblog_row(p->jl, p->out.queued, &e);
-	}
-	uint64_t seq = t->seq;
-	release(p, slot);
+	t->failed = true;
+	t->exitval = (int16_t)exitval;
+	t->signal = (uint8_t)sig;
+	snprintf(t->outcome, sizeof t->outcome, "%s", outcome);
+	if (t->state == TASK_RUNNING)
+		t->run_ns = p->now - t->t_sent;
 	p->st->failed++;
-	settle_empty(p, seq);
+	end(p, slot, cause, strlen(cause));
 	stop_check_halt(p);
 }
 
-void outcome_record_failed(struct pool *p, uint64_t seq, const char *rec, size_t len,
-			   const char *outcome, const char *why)
+bool outcome_try_again(struct pool *p, uint32_t slot, const struct worker *w, const char *cause)
 {
-	outcome_report(seq, rec, len, "%s", why);
-	if (p->jl)
-		joblog_row(p->jl, p->out.queued,
-			   &(struct joblog_entry){.seq = seq, .host = JOBLOG_HOST_LOCAL,
-						  .start_wall_ns = outcome_wall(p, p->now),
-						  .exitval = JOBLOG_EXIT_PROCPOOL, .outcome = outcome,
-						  .input = rec, .len = len});
-	p->st->failed++;
-	settle_empty(p, seq);
-	stop_check_halt(p);
+	struct task *t = &p->ts.t[slot];
+	t->tries++;
+	if (t->tries > p->c->retries || p->stop)
+		return false;
+	outcome_report(t->seq, buf_head(&t->in), t->in.len, "%s; retrying (attempt %u of %u)",
+		       cause, t->tries + 1, p->c->retries + 1);
+	p->st->retried++;
+	t->avoid_pid = (int32_t)w->pid;
+	return true;
 }
 
 void outcome_skipped(struct pool *p, uint64_t seq)

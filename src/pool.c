@@ -22,6 +22,8 @@
 
 /* ---- input ------------------------------------------------------------ */
 
+#define TOOLONG_SHOWN 1000 /* bytes kept of a record over --max-record */
+
 static void set_input_watch(struct pool *p, bool on)
 {
 	if (p->in_watch >= 0)
@@ -89,7 +91,11 @@ static const char *check_record(struct pool *p, const char *rec, size_t len)
 	return NULL;
 }
 
-static void admit(struct pool *p, const char *rec, size_t len)
+/* The next record into the window: a task queued for a worker, or one that
+ * failed already (why: it cannot travel, or is too long; with -k and
+ * --json it still takes its turn). */
+static void admit(struct pool *p, const char *rec, size_t len, const char *outcome,
+		  const char *why)
 {
 	uint64_t seq = ++p->seq;
 	p->st->read++;
@@ -97,19 +103,23 @@ static void admit(struct pool *p, const char *rec, size_t len)
 		outcome_skipped(p, seq);
 		return;
 	}
-	const char *why = check_record(p, rec, len);
-	if (why) {
-		outcome_record_failed(p, seq, rec, len, "invalid", why);
-		return;
-	}
+	if (!why && (why = check_record(p, rec, len)))
+		outcome = "invalid";
 	uint32_t slot = tasks_take(&p->ts, seq);
 	struct task *t = &p->ts.t[slot];
 	if (buf_set(&t->in, rec, len) < 0)
 		log_die(EXIT_FATAL, "out of memory holding record %llu", (unsigned long long)seq);
 	p->held += len;
-	t->t_read = p->now;
+	t->t_read = t->t_sent = p->now;
 	t->pid = 0;
-	tasks_enqueue(&p->ts, slot);
+	t->slot = 0;
+	t->wire_len = 0;
+	t->run_ns = 0;
+	t->avoid_pid = 0;
+	if (why)
+		outcome_failed(p, slot, outcome, JOBLOG_EXIT_PROCPOOL, 0, "%s", why);
+	else
+		tasks_enqueue(&p->ts, slot);
 }
 
 bool pool_window_full(const struct pool *p)
@@ -129,12 +139,12 @@ static void feed(struct pool *p)
 		size_t len;
 		switch (input_next(&p->in, &rec, &len)) {
 		case INPUT_RECORD:
-			admit(p, rec, len);
+			admit(p, rec, len, NULL, NULL);
 			break;
 		case INPUT_TOO_LONG:
-			p->st->read++;
-			outcome_record_failed(p, ++p->seq, rec, len, "toolong",
-					      "record longer than --max-record");
+			/* Its first bytes stand for it. */
+			admit(p, rec, len < TOOLONG_SHOWN ? len : TOOLONG_SHOWN, "toolong",
+			      "record longer than --max-record");
 			break;
 		case INPUT_NEED:
 			set_input_watch(p, true);
@@ -219,7 +229,7 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	p->now = p->mono0 = pool_clock();
 	p->wall0 = wall_ns();
 	p->so = (struct spawn_opts){c->argv, c->nice, c->cpus, c->mem_limit, !c->keep_buffering,
-				    c->jobs, args_hold_slot(c->argv), c->pin_slots};
+				    c->jobs, args_hold_slot(c->argv), c->pin_slots, c->error_prefix};
 	slots_init(&p->slots);
 	if (stats_slots(st, c->jobs) < 0)
 		log_die(EXIT_FATAL, "out of memory");
@@ -264,6 +274,7 @@ struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned 
 	struct pool p;
 	pool_init(&p, c, in_fds, n_in, out_fd, st);
 	while (!pool_done(&p)) {
+		bool backed_up = sink_backed_up(&p); /* then input and dispatch wait */
 		feed(&p);
 		dispatch(&p);
 		life_restart_step(&p);
@@ -276,6 +287,8 @@ struct pool_result pool_run(const struct config *c, const int *in_fds, unsigned 
 			break;
 		int64_t deadline = timers(&p), nap = dispatch_nap_ns(&p);
 		deadline = earliest(deadline, earliest(flush_at, sink_deadline(&p)));
+		if (backed_up && !sink_backed_up(&p))
+			deadline = 0; /* the flush made room: read and dispatch again */
 		if (nap > 0) {
 			struct timespec ts = {0, (long)nap};
 			nanosleep(&ts, NULL);

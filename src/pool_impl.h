@@ -119,8 +119,10 @@ void outcome_ok(struct pool *p, uint32_t slot, const char *ans, size_t len);
 /* exitval, sig: the joblog's Exitval and Signal of the failure. */
 void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, int exitval, int sig,
 		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-void outcome_record_failed(struct pool *p, uint64_t seq, const char *rec, size_t len,
-			   const char *outcome, const char *why);
+/* A task failed on worker w (cause said once): true when it is to run
+ * again (the caller queues it; it avoids w), false when it has used its
+ * --retries (the caller fails it). */
+bool outcome_try_again(struct pool *p, uint32_t slot, const struct worker *w, const char *cause);
 void outcome_skipped(struct pool *p, uint64_t seq);
 void outcome_not_run(struct pool *p, uint32_t slot);
 int64_t outcome_wall(const struct pool *p, int64_t mono);

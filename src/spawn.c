@@ -74,6 +74,8 @@ static void child(const struct spawn_opts *o, unsigned slot, int in, int out, in
 	setenv("PROCPOOL_SLOT", num, 1);
 	snprintf(num, sizeof num, "%u", o->jobs);
 	setenv("PROCPOOL_JOBS", num, 1);
+	if (o->error_prefix)
+		setenv("PROCPOOL_ERROR_PREFIX", o->error_prefix, 1);
 	char **argv = o->slot_args ? slot_argv(o->argv, slot) : o->argv;
 	e.step = SPAWN_NICE;
 	errno = 0;

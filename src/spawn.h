@@ -16,6 +16,7 @@ struct spawn_opts {
 	unsigned jobs;      /* -j, for PROCPOOL_JOBS */
 	bool slot_args;     /* some argument holds {%}, the slot */
 	bool pin_slots;     /* pin slot k to the k-th CPU of cpus, not all of them */
+	const char *error_prefix; /* --error-prefix, for PROCPOOL_ERROR_PREFIX */
 };
 
 /* Which step of starting a worker failed in the child. */

@@ -30,7 +30,14 @@ struct task {
 	int32_t pid;      /* worker that ran it last */
 	uint32_t slot;    /* that worker's slot */
 	uint32_t tries;   /* attempts that ended with the worker's death */
+	int32_t avoid_pid; /* it failed on this worker: run it again elsewhere */
 	enum task_state state;
+	/* A failure, once it has ended so: out holds the cause (--json shows
+	 * it, in the task's turn with -k). */
+	bool failed;
+	int16_t exitval;  /* the joblog's Exitval and Signal */
+	uint8_t signal;
+	char outcome[24]; /* the joblog's Outcome: "exit 3", "timeout", ... */
 };
 
 /* Marks in the order ring besides slot numbers. */
@@ -61,6 +68,18 @@ static inline uint32_t tasks_live(const struct tasks *ts) { return ts->cap - ts-
 
 void tasks_enqueue(struct tasks *ts, uint32_t slot);
 void tasks_enqueue_front(struct tasks *ts, uint32_t slot);
+/* The oldest waiting slot, left in the queue; TASK_NONE when empty. */
+static inline uint32_t tasks_peek(const struct tasks *ts)
+{
+	return ts->qlen ? ts->queue[ts->qhead] : TASK_NONE;
+}
+/* Swap the two oldest waiting slots (qlen >= 2). */
+static inline void tasks_swap_front(struct tasks *ts)
+{
+	uint32_t next = (ts->qhead + 1) % ts->cap, a = ts->queue[ts->qhead];
+	ts->queue[ts->qhead] = ts->queue[next];
+	ts->queue[next] = a;
+}
 /* Oldest waiting slot, or TASK_NONE. */
 uint32_t tasks_dequeue(struct tasks *ts);
 

@@ -19,7 +19,7 @@ int worker_start(struct worker *w, const struct spawn_opts *o, unsigned slot, in
 		 struct spawn_error *e)
 {
 	memset(w, 0, sizeof *w);
-	w->to_fd = w->from_fd = -1;
+	w->to_fd = w->from_fd = w->peek_fd = -1;
 	w->to_watch = w->from_watch = -1;
 	w->slot = slot;
 	w->pid = spawn_worker(o, slot, &w->to_fd, &w->from_fd, e);
@@ -40,6 +40,7 @@ void worker_free(struct worker *w)
 	w->epoch = w->last_epoch = (struct seqvec){NULL, 0, 0};
 	close_fd(&w->to_fd);
 	close_fd(&w->from_fd);
+	close_fd(&w->peek_fd);
 	buf_free(&w->out);
 	buf_free(&w->in);
 	free(w->fifo);
@@ -91,10 +92,16 @@ int worker_note_answer(struct worker *w, uint64_t seq)
 int64_t worker_read_to(const struct worker *w)
 {
 	if (w->to_fd < 0) {
-		/* Closed by us once every task was written, it may read on: one
-		 * that then exited by itself with status 0 read to the end. Gone
-		 * as a reader (EPIPE), it read what it had when that was seen. */
+		/* Closed by us once every task was written, it may read on: as
+		 * far as its stdin's read end says, or, when that could not be
+		 * kept, one that exited by itself with status 0 read to the end.
+		 * Gone as a reader (EPIPE), it read what it had then. */
 		if (!w->closed_by_us)
+			return w->read_to_at_close;
+		long unread = w->peek_fd >= 0 ? os_pipe_unread(w->peek_fd) : -1;
+		if (unread >= 0)
+			return (int64_t)(w->sent - (uint64_t)unread);
+		if (w->read_final || (uint64_t)w->read_to_at_close == w->sent)
 			return w->read_to_at_close;
 		bool read_all = w->reaped && WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 0;
 		return read_all ? (int64_t)w->sent : -1;
@@ -140,6 +147,13 @@ void worker_close_input(struct worker *w, bool ours)
 {
 	w->read_to_at_close = worker_read_to(w);
 	w->closed_by_us = ours;
+	/* It may read on after the close: keep a read end of its stdin to
+	 * learn later how far (a worker that never reads, such as echo). */
+	if (ours && w->read_to_at_close >= 0 && (uint64_t)w->read_to_at_close < w->sent) {
+		w->peek_fd = os_open_stdin_of(w->pid, w->stdin_ino);
+		/* No reader left (it has exited): it read what it read. */
+		w->read_final = w->peek_fd < 0 && os_pipe_unread_by_all(w->to_fd);
+	}
 	close_fd(&w->to_fd);
 	buf_trim(&w->out, 0);
 }

@@ -47,6 +47,7 @@ struct worker {
 	int to_watch, from_watch;
 	struct buf out;     /* encoded tasks not yet in the pipe */
 	struct buf in;      /* answer bytes not yet split into lines */
+	size_t scanned;     /* --answer-end: bytes of an unfinished answer looked at */
 	uint32_t *fifo;     /* task slots in flight, oldest first */
 	uint32_t fifo_cap, fifo_head, fifo_len;
 	int64_t started_at;
@@ -57,6 +58,8 @@ struct worker {
 	uint64_t sent;      /* bytes written into its stdin */
 	uint64_t enqueued;  /* bytes of tasks given to it: sent, and waiting in out */
 	int64_t read_to_at_close; /* worker_read_to when its stdin was closed */
+	int peek_fd;        /* a read end of its stdin kept after that, or -1 */
+	bool read_final;    /* it had exited then: read_to_at_close is all it read */
 	bool closed_by_us;  /* its stdin was closed by us, every task written */
 	bool skipped_answers; /* exited as if done, holding tasks it had read */
 	struct seqvec epoch, last_epoch; /* answered since it last held nothing, and before */

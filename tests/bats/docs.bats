@@ -106,7 +106,7 @@ copy_docs() {
 	run bash -c 'mandoc -Tascii "$1" | col -b' _ "$ROOT/man/procpool.1"
 	assert_success
 	local s
-	for s in NAME SYNOPSIS DESCRIPTION OPTIONS 'THE WORKER PROTOCOL' FRAMING \
+	for s in NAME SYNOPSIS DESCRIPTION OPTIONS 'THE WORKER PROTOCOL' SLOTS FRAMING 'JSON RESULTS' \
 		SCALING FAILURES 'EXIT STATUS' ENVIRONMENT EXAMPLES 'SEE ALSO'; do
 		assert_line "$s"
 	done

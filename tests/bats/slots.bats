@@ -13,7 +13,7 @@ SLOT_WORKER='while read -r l; do echo "$PROCPOOL_SLOT $$ $l"; done'
 	seq 300 >"$T/in"
 	# Every third worker dies on its 5th task (its task runs again); the
 	# others are replaced after 7 tasks.
-	ppio "$T/in" -v -j3 --depth 1 --max-tasks 7 --retries 1 -- sh -c '
+	ppio "$T/in" -v -j3 --depth 1 --max-tasks 7 --retries 20 -- sh -c '
 		n=0
 		while read -r l; do
 			n=$((n + 1))

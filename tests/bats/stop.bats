@@ -122,3 +122,23 @@ for line in sys.stdin:
 has_children_at_least() {
 	(($(ps -o pid= --ppid "$1" | wc -l) >= $2))
 }
+
+@test "a reader slower than the workers: no stall when the results it drains let the pool go on" {
+	# 20 MB of 200-byte lines through a pipe: the output backs up and
+	# drains again and again. A lost wake-up once made the pool sleep until
+	# an idle timer; with -i 30s that is a hang PP_TIMEOUT catches.
+	python3 -c '
+import random
+r = random.Random(1)
+for i in range(100000):
+    print("".join(r.choice("abcdefghij") for _ in range(199)))' >"$T/in"
+	PP_TIMEOUT=20 pp -k -j2 -i 30s -- "$WORKERS_BIN/lineecho" <"$T/in" | cat >"$T/out"
+	assert_files_equal "$T/in" "$T/out"
+	# A fast reader (/dev/null) made it happen in half the runs.
+	local i st
+	for i in $(seq 10); do
+		PP_TIMEOUT=20 pp -k -j2 -i 30s -- "$WORKERS_BIN/lineecho" <"$T/in" 2>"$T/err" | cat >/dev/null
+		st=${PIPESTATUS[0]}
+		((st == 0)) || fail "run $i: status $st (124: it stalled); $(cat "$T/err")"
+	done
+}
