@@ -7,10 +7,10 @@
  * freed. Its control socket is unlinked when it is gone, so a stale one
  * (a master killed before it could remove it) never meets a new master.
  *
- * A master's stdout carries its ready line; ssh's own messages go to a log
- * file of its own (ssh -E) in the directory, read when they matter: to
+ * A master's stdout carries its ready line; ssh's own messages (its stderr)
+ * go to a log file of its own in the directory, read when they matter: to
  * tell a refused session (sshd's "open failed") from one that failed, and
- * to say why the master ended. Its stderr stays procpool's, and quiet. */
+ * to say why the master ended. */
 #include "master.h"
 
 #include <errno.h>

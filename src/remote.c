@@ -19,6 +19,7 @@
 /* Run by `sh -c SCRIPT procpool NONCE FLAGS SLOT JOBS COMMAND ARG...` as the
  * login shell's own process, so $PPID is the connection's process (sshd's,
  * for ssh). FLAGS: c to report the CPUs, u for PYTHONUNBUFFERED, or -.
+ * JOBS 0: the host's cap is not known yet; it is its CPUs when asked for.
  * - What procpool sets in a local worker's environment, set there too:
  *   ssh passes no variable (unless sshd's AcceptEnv lets it).
  * - The watchdog is a subshell that holds none of the session's fds (the
@@ -34,10 +35,11 @@
  *   stays on a line apart from it. */
 static const char worker_script[] =
 	"m=$1 f=$2 w=$$ p=$PPID n=0; "
-	"case $4 in 0) ;; *) export PROCPOOL_SLOT=$3 PROCPOOL_JOBS=$4;; esac; shift 4; "
-	"case $f in *u*) export PYTHONUNBUFFERED=${PYTHONUNBUFFERED-1};; esac; "
 	"case $f in *c*) "
 	"n=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null) || n=0;; esac; "
+	"j=$4; case $j in 0) j=$n;; esac; "
+	"case $j in 0) ;; *) export PROCPOOL_SLOT=$3 PROCPOOL_JOBS=$j;; esac; shift 4; "
+	"case $f in *u*) export PYTHONUNBUFFERED=${PYTHONUNBUFFERED-1};; esac; "
 	"command -v \"$1\" >/dev/null 2>&1 || "
 	"{ echo \"procpool: command not found on $(uname -n): $1\" >&2; exit 127; }; "
 	"q=$(ps -o ppid= -p $w 2>/dev/null); "
@@ -417,11 +419,16 @@ char **remote_master_argv(const struct remote_ssh *rs, const struct host *h, con
 			  const char *log)
 {
 	struct words b = {BUF_INIT, 0, false};
+	/* Its stderr to the log, not ssh -E: ssh writes some of its messages
+	 * ("Connection to HOST closed by remote host.") to stderr whatever -E
+	 * says. */
+	word(&b, "sh");
+	word(&b, "-c");
+	word(&b, "exec \"$@\" 2>>\"$0\"");
+	word(&b, log);
 	user_words(&b, rs);
 	connection_options(&b);
 	word(&b, "-N");
-	word(&b, "-E");
-	word(&b, log);
 	option(&b, "ControlMaster", "yes");
 	option(&b, "ControlPath", control);
 	/* It would fork into the background, out of procpool's reach. */

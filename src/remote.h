@@ -51,7 +51,8 @@ struct remote_start {
 	const char *nonce;   /* in the marker, so noise cannot pass for one */
 	bool ask_cpus;       /* the marker also reports the host's online CPUs */
 	bool unbuffered_env; /* PYTHONUNBUFFERED=1 there unless its environment sets it */
-	unsigned slot, jobs; /* PROCPOOL_SLOT and PROCPOOL_JOBS there; jobs 0: neither */
+	unsigned slot, jobs; /* PROCPOOL_SLOT and PROCPOOL_JOBS there; jobs 0: the
+			      * CPUs there when ask_cpus, else neither */
 };
 
 /* argv that runs the worker cmd (NULL-terminated) on h. One allocation:
@@ -59,7 +60,7 @@ struct remote_start {
 char **remote_worker_argv(const struct remote_ssh *rs, const struct host *h,
 			  const struct remote_start *st, const char *const *cmd);
 /* ssh mode: argv of a master for h listening on control, with ssh's own
- * messages appended to the file log (-E). */
+ * messages (its stderr) appended to the file log. */
 char **remote_master_argv(const struct remote_ssh *rs, const struct host *h, const char *control,
 			  const char *log);
 /* ssh mode: argv of a session over control that sends signal signame

@@ -143,7 +143,8 @@ static void test_master_argv(void)
 	struct remote_ssh rs = ssh_of("ssh -F cfg");
 	struct host h = host_of("3/bob@db1:2222");
 	char **v = remote_master_argv(&rs, &h, "/tmp/pp/0-0", "/tmp/pp/0-0.log");
-	CHECK_STR("ssh|-F|cfg|" CONN_OPTS "|-N|-E|/tmp/pp/0-0.log|-o|ControlMaster=yes|-o|"
+	CHECK_STR("sh|-c|exec \"$@\" 2>>\"$0\"|/tmp/pp/0-0.log|ssh|-F|cfg|" CONN_OPTS
+		  "|-N|-o|ControlMaster=yes|-o|"
 		  "ControlPath=/tmp/pp/0-0|-o|ControlPersist=no|-o|PermitLocalCommand=yes|-o|"
 		  "LocalCommand=echo procpool-master-ready|-l|bob|-p|2222|--|db1", joined(v));
 	free(v);
@@ -437,6 +438,16 @@ static void test_remote_side(void)
 	struct remote_marker m;
 	CHECK(len > 2 && remote_is_marker(out + 1, len - 2, "aa", &m) &&
 	      m.ncpus == (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+	free(v);
+	/* The first worker on a host of unknown cap: PROCPOOL_JOBS is its CPUs. */
+	const char *env[] = {"sh", "-c", "echo \"$PROCPOOL_SLOT $PROCPOOL_JOBS\"", NULL};
+	v = remote_worker_argv(&rs, &h, &st, env);
+	CHECK_INT(0, run(v + 2, out, sizeof out - 1, &len));
+	out[len] = '\0';
+	char want[64];
+	snprintf(want, sizeof want, "0 %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
+	const char *body = strchr(out + 1, '\n');
+	CHECK(body && strcmp(body + 1, want) == 0);
 	free(v);
 	const char *missing[] = {"procpool-no-such-command", NULL};
 	v = remote_worker_argv(&rs, &h, &st, missing);
