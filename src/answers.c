@@ -138,6 +138,8 @@ static char *take_banner(struct pool *p, struct worker *w, char *s, char *end)
 /* Split what w wrote into answers. */
 void answers_take(struct pool *p, struct worker *w)
 {
+	if (w->member && !fleet_past_marker(p, w))
+		return; /* what its host's login shell printed */
 	char *head = buf_head(&w->in), *s = head, *end = head + w->in.len, *next;
 	if (!w->ready && p->c->ready_line)
 		s = take_banner(p, w, s, end);

@@ -625,10 +625,11 @@ static size_t option_index(int code)
 }
 
 /* --min above --jobs: an error when both were given; a -j left at its
- * default rises to --min (asking for 8 warm workers means 8 may run). */
+ * default rises to --min (asking for 8 warm workers means 8 may run). With
+ * other hosts, --min counts workers on all of them, and -j only here's. */
 static int check_min(struct config *c, const bool *seen, char *err, size_t errlen)
 {
-	if (c->min <= c->jobs)
+	if (c->min <= c->jobs || c->nsshlogins || c->nsshloginfiles)
 		return 0;
 	if (seen[option_index('j')]) {
 		fail(err, errlen, "--min %u is above --jobs %u", c->min, c->jobs);

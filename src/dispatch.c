@@ -59,6 +59,7 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 	t->t_sent = p->now;
 	t->pid = (int32_t)w->pid;
 	t->slot = w->slot;
+	t->host = w->host;
 	hist_add(&p->st->wait, (uint64_t)(p->now - t->t_read));
 }
 
@@ -192,7 +193,7 @@ void dispatch_scale(struct pool *p)
 	if (p->stop)
 		return;
 	bool work_may_come = !p->in_done || p->ts.qlen > 0;
-	while (p->nw < p->c->jobs && !p->stop) {
+	while (p->nw < pool_jobs(p) && !p->stop) {
 		bool want = p->ts.qlen > coming_capacity(p) ||
 			    (work_may_come && p->running < p->c->min);
 		if (!want || !life_start(p))
@@ -211,7 +212,7 @@ void dispatch_learn(struct pool *p, int64_t per_task)
 	/* A short memory: a run ramps up from depth 1 in a few reads. */
 	p->svc_ns = p->svc_ns ? (p->svc_ns + per_task) / 2 : per_task;
 	int64_t d = 1 + (p->svc_ns > 0 ? BATCH_NS / p->svc_ns : DEPTH_MAX);
-	unsigned cap = WINDOW / (2 * p->c->jobs);
+	unsigned cap = WINDOW / (2 * pool_jobs(p));
 	if (cap > DEPTH_MAX)
 		cap = DEPTH_MAX;
 	p->depth = d > (int64_t)cap ? (cap ? cap : 1) : (unsigned)d;

@@ -180,7 +180,7 @@ static void on_signal(void *ctx, int fd, short revents)
 /* Run due timers; return the nearest deadline left (-1: none). */
 static int64_t timers(struct pool *p)
 {
-	int64_t next = earliest(life_timers(p), stop_timers(p));
+	int64_t next = earliest(earliest(life_timers(p), stop_timers(p)), fleet_timers(p, p->now));
 	if (p->c->progress) {
 		unsigned busy = 0;
 		for (unsigned i = 0; i < p->nw; i++)
@@ -246,6 +246,7 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	    (p->in_watch = loop_add(p->loop, input_fd(&p->in), POLLIN, on_input, p)) < 0)
 		log_die(EXIT_FATAL, "cannot set up: %s", strerror(errno));
 	sink_init(p, out_fd);
+	fleet_init(p);
 	if (c->progress)
 		progress_init(&p->prog, 2, p->now);
 }
@@ -261,6 +262,7 @@ static void pool_fini(struct pool *p)
 		free(p->w[i]);
 	}
 	free(p->w);
+	fleet_fini(p);
 	tasks_free(&p->ts);
 	slots_free(&p->slots);
 	input_close(&p->in);

@@ -11,6 +11,15 @@
 
 #include "hist.h"
 
+/* One host's share (-S), by its index among the hosts. */
+struct host_stats {
+	char *name;          /* its login; ":" for this machine */
+	uint64_t workers;    /* started there */
+	uint64_t ok, failed; /* tasks that ended there */
+	unsigned downs;      /* times it went down */
+	struct hist startup; /* spawn to ready, of its workers */
+};
+
 struct stats {
 	int64_t t0;           /* monotonic ns at start */
 	uint64_t read, ok, failed, retried, skipped, not_run;
@@ -28,11 +37,16 @@ struct stats {
 	int64_t wall_ns;      /* at the end */
 	unsigned nslots;      /* per slot (stats_slots): workers started, tasks answered */
 	uint64_t *slot_workers, *slot_tasks;
+	unsigned nhosts;      /* with -S (stats_hosts) */
+	struct host_stats *hosts;
 };
 
 void stats_init(struct stats *s, int64_t now, uint64_t total);
 /* Count per slot, for n slots: 0, or -1 when out of memory. */
 int stats_slots(struct stats *s, unsigned n);
+/* Count per host, for n hosts (names set by the caller, freed here): 0, or
+ * -1 when out of memory. */
+int stats_hosts(struct stats *s, unsigned n);
 void stats_free(struct stats *s);
 /* The human summary (--stats, and SIGUSR1 with final false). */
 void stats_print(const struct stats *s, int fd, int64_t now, bool final);

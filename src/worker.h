@@ -89,6 +89,9 @@ struct worker {
 	char fault_msg[96]; /* for FAULT_PROTOCOL */
 	void *owner;        /* for callbacks: the pool */
 	bool idle_noted;    /* "kept alive at min" was said for this idle spell */
+	unsigned host;      /* its host among -S's (fleet.c); 0 without -S */
+	struct fleet_member *member; /* fleet.c's, when it runs on another host:
+				      * its stdin is then ssh's, not its own */
 };
 
 /* Start a worker. 0, or -1 with errno and e saying what failed. */

@@ -142,27 +142,24 @@ $(cat "$T/err")"
 	assert_output back
 }
 
-@test "procpool SIGKILLed: its ssh dies with it, the busy remote worker lives on (today's behaviour)" {
-	local worker remote
+# With ssh as COMMAND, a SIGKILLed procpool's ssh dies with it (the
+# parent-death signal), but the busy remote worker lives on: ssh forwards no
+# signal and the worker is not reading. With -S the watchdog ends it.
+@test "procpool -S SIGKILLed: its masters die with it, and the watchdog ends the busy remote worker within 5s" {
+	local remote start
 	sshd_start 127.0.0.2
 	printf 'who\nhang\n' >"$T/in"
-	pp_bg "$T/in" -k -j1 -- ssh -F "$SSH_CONFIG" 127.0.0.2 "$HANG_WORKER"
+	TMPDIR=$T pp_bg "$T/in" -k --ssh "ssh -F $SSH_CONFIG" -S 1/127.0.0.2 -- sh -c "$HANG_WORKER"
 	wait_for 20 out_has_lines 1
 	remote=$(<"$T/out")
-	worker=$(pgrep -P "$PP_PID")
+	wait_for 10 child_sleeps "$remote"
 	kill -KILL "$PP_PID"
 	pp_wait
 	assert_status 137
-	# The parent-death signal ends the local ssh; its sshd session ends then too.
-	wait_for 10 pid_is_gone_or_zombie "$worker"
-	remote_is_orphan() { [[ $(sshd_orphans 127.0.0.2) == "$remote" ]]; }
-	wait_for 10 remote_is_orphan
-	# ssh forwards no signal and the worker is not reading: nothing tells it.
-	[[ $(ps -o stat= -p "$remote" || true) == [^Z]* ]] || fail "the remote worker $remote exited"
-	[[ $(ps -o comm= --ppid "$remote") == sleep ]] || fail "the remote worker's task is gone"
-	# The fixture's stop reaches such orphans too.
-	sshd_stop 127.0.0.2
-	pid_is_gone "$remote" || fail "the remote worker $remote survived sshd_stop"
+	start=$SECONDS
+	wait_for 5 pid_is_gone_or_zombie "$remote"
+	echo "# the remote worker was gone after $((SECONDS - start))s" >&3
+	wait_for 10 no_orphans 127.0.0.2
 }
 
 # --- procpool's own connections: the host, remote and master modules ----
@@ -450,4 +447,234 @@ child_sleeps() {
 	drv_wait '^master 0 gone its control socket is not where procpool put it \(does --ssh set ControlPath\?\)$'
 	drv_wait '^session 0 failed host down$'
 	drv_quit
+}
+
+# --- -S: hosts as members of the pool ------------------------------------
+
+# hosts_io IN ARG...: ppio reaching the fake hosts, procpool's private
+# directory in $T (so that a test can see it removed).
+hosts_io() {
+	local in=$1
+	shift
+	TMPDIR=$T ppio "$in" --ssh "ssh -F $SSH_CONFIG" "$@"
+}
+
+# hosts_bg IN ARG...: the same with pp_bg.
+hosts_bg() {
+	local in=$1
+	shift
+	TMPDIR=$T pp_bg "$in" --ssh "ssh -F $SSH_CONFIG" "$@"
+}
+
+# A worker that answers each task with the server address of its ssh
+# connection ("here" on this machine), after a little work.
+TAG_WORKER='set -- $SSH_CONNECTION; h=${3:-here}; while read -r l; do sleep 0.01; echo "$l $h"; done'
+
+# served_by ADDR N: at least N results came from ADDR.
+served_by() {
+	(($(grep -c " ${1//./\\.}\$" "$T/out" || true) >= $2))
+}
+
+err_has() {
+	grep -Eq -- "$1" "$T/err"
+}
+
+# no_dir_left: procpool's private directory (in $T) was removed.
+no_dir_left() {
+	local left
+	left=$(find "$T" -mindepth 1 -maxdepth 1 -name 'procpool-*' -print)
+	[[ -z $left ]] || fail "left behind: $left $(ls -la "$left")"
+}
+
+@test "-S two hosts and : under -k: the direct run's output, every host served, and the joblog and --stats-json say where" {
+	local h
+	sshd_start_hosts 2
+	seq 300 >"$T/in"
+	ppio "$T/in" -k -j1 -- sh -c "$TAG_WORKER"
+	assert_status 0
+	cut -d' ' -f1 "$T/out" >"$T/direct"
+	# -m5: every host's cap (1 here, the 2 CPUs of each fake host) at once.
+	hosts_io "$T/in" -k -j1 -m5 --joblog "$T/jl" --stats --stats-json "$T/stats.json" \
+		-S 127.0.0.2,127.0.0.3,: -- sh -c "$TAG_WORKER"
+	assert_status 0
+	cut -d' ' -f1 "$T/out" >"$T/records"
+	assert_files_equal "$T/direct" "$T/records"
+	assert_files_equal "$T/in" "$T/records"
+	for h in 127.0.0.2 127.0.0.3 here; do
+		served_by "$h" 1 || fail "no task ran on $h: $(cut -d' ' -f2 "$T/out" | sort | uniq -c)"
+	done
+	# The joblog's Host of each record is where its answer says it ran.
+	awk -F'\t' 'NR > 1 { print $1, ($2 == ":" ? "here" : $2) }' "$T/jl" | sort -n >"$T/jl.hosts"
+	assert_files_equal "$T/out" "$T/jl.hosts" "the joblog's hosts"
+	jq -r '.hosts[] | "\(.host) \(.ok) \(.failed) \(.downs) \(.workers > 0)"' "$T/stats.json" \
+		>"$T/stats.hosts"
+	for h in 127.0.0.2 127.0.0.3 here; do
+		echo "${h/here/:} $(grep -c " ${h//./\\.}\$" "$T/out") 0 0 true"
+	done >"$T/expected"
+	assert_files_equal "$T/expected" "$T/stats.hosts" "--stats-json's hosts"
+	run -0 grep -cE '^  host      (127\.0\.0\.[23]|:): [0-9]+ ok, 0 failed, [0-9]+ workers, start-up median .*, down 0 times$' "$T/err"
+	assert_output 3
+	no_dir_left
+}
+
+@test "-S a host down from the start: the others do all the work, exit 0, and the host is named once" {
+	sshd_start 127.0.0.2
+	seq 200 >"$T/in"
+	hosts_io "$T/in" -k -S 127.0.0.2,127.0.0.9 -- sh -c "$TAG_WORKER"
+	assert_status 0
+	sed 's/$/ 127.0.0.2/' "$T/in" >"$T/expected"
+	assert_files_equal "$T/expected" "$T/out"
+	assert_err_lines 'procpool: host 127\.0\.0\.9 is down: ssh: connect to host 127\.0\.0\.9 port 1: Connection refused; trying it again in 30s \(--host-retry\)'
+}
+
+@test "-S every host down: after --start-timeout the run gives up with 124, naming each host and its last error" {
+	local refused='ssh: connect to host 127\.0\.0\.N port 1: Connection refused'
+	sshd_init
+	seq 5 >"$T/in"
+	hosts_io "$T/in" --start-timeout 2s --host-retry 1s -S 127.0.0.8,127.0.0.9 -- cat
+	assert_status 124
+	# Both are tried at once: either may be found down first.
+	assert_err_lines \
+		"procpool: host 127\.0\.0\.[89] is down: ${refused/N/[89]}; trying it again in 1s \(--host-retry\)" \
+		"procpool: host 127\.0\.0\.[89] is down: ${refused/N/[89]}; trying it again in 1s \(--host-retry\)" \
+		"procpool: host 127\.0\.0\.8: ${refused/N/8}" \
+		"procpool: host 127\.0\.0\.9: ${refused/N/9}" \
+		'procpool: every host has been down for longer than 2s \(--start-timeout\); giving up' \
+		'procpool: 5 tasks read but not run'
+	grep -q "host 127\.0\.0\.8 is down: ${refused/N/8};" "$T/err" &&
+		grep -q "host 127\.0\.0\.9 is down: ${refused/N/9};" "$T/err" || fail "$(cat "$T/err")"
+	no_dir_left
+}
+
+@test "-S a host killed mid-run: every result exactly once with --retries 1; only the tasks its workers were on count an attempt" {
+	local retried charged
+	sshd_start_hosts 2
+	seq 400 >"$T/in"
+	# --depth 4: the dead host's workers hold tasks queued behind the one
+	# they are on.
+	hosts_bg "$T/in" -k --retries 1 --depth 4 --joblog "$T/jl" -S 127.0.0.2,127.0.0.3 \
+		-- sh -c "$TAG_WORKER"
+	wait_for 30 served_by 127.0.0.3 20
+	sshd_stop 127.0.0.3
+	pp_wait
+	assert_status 0
+	cut -d' ' -f1 "$T/out" >"$T/records"
+	assert_files_equal "$T/in" "$T/records"
+	# One row a record, every one ok; a second attempt only for a task a
+	# worker of the dead host was on: at most one for each of its 2.
+	run -0 awk -F'\t' 'NR > 1 && $12 == "ok" { print $1 }' "$T/jl"
+	assert_equal "$(sort -n <<<"$output")" "$(seq 400)"
+	retried=$(grep -c 'retrying (attempt 2 of 2); input ' "$T/err" || true)
+	charged=$(awk -F'\t' 'NR > 1 && $11 == 2' "$T/jl" | wc -l)
+	((retried == charged && charged >= 1 && charged <= 2)) ||
+		fail "$charged tasks ran twice, $retried retried: $(cat "$T/err")"
+	awk -F'\t' 'NR > 1 && $11 == 2 { print $2 }' "$T/jl" | sort -u >"$T/second"
+	err_has '^procpool: host 127\.0\.0\.3 is down: ' || fail "$(cat "$T/err")"
+	run -1 grep -vE "^procpool: (host 127\.0\.0\.3 is down: .*|record [0-9]+: worker [0-9]+ exited with status 255; retrying \(attempt 2 of 2\); input '[0-9]+')$" "$T/err"
+	assert_output ''
+}
+
+@test "-S a link gone silent: the keepalives find it within 15s, its tasks run elsewhere, and once thawed it serves again" {
+	local w start
+	sshd_start_hosts 2
+	mkfifo "$T/fifo"
+	hosts_bg "$T/fifo" -v -k --retries 1 --host-retry 2s -S 127.0.0.2,127.0.0.3 -- sh -c "$TAG_WORKER"
+	exec {w}>"$T/fifo"
+	seq 1 100 >&"$w"
+	wait_for 30 served_by 127.0.0.3 1
+	sshd_freeze 127.0.0.3
+	start=$SECONDS
+	seq 101 200 >&"$w"
+	wait_for 15 err_has 'host 127\.0\.0\.3 is down: Timeout, server 127\.0\.0\.3 not responding\.'
+	echo "# found silent after $((SECONDS - start))s" >&3
+	wait_for 30 out_has_lines 200
+	sshd_thaw 127.0.0.3
+	seq 201 400 >&"$w"
+	wait_for 20 err_has 'host 127\.0\.0\.3 is up again'
+	exec {w}>&-
+	pp_wait
+	assert_status 0
+	cut -d' ' -f1 "$T/out" >"$T/records"
+	seq 400 >"$T/expected"
+	assert_files_equal "$T/expected" "$T/records"
+	awk '$1 > 200 && $2 == "127.0.0.3"' "$T/out" | grep -q . ||
+		fail "127.0.0.3 served nothing after it was thawed"
+}
+
+@test "-S MaxSessions 2 and MaxStartups 2:100:2: procpool adapts, a master at a time, and completes" {
+	sshd_start 127.0.0.2 'MaxSessions 2' 'MaxStartups 2:100:2'
+	seq 400 >"$T/in"
+	hosts_io "$T/in" -k -m4 -S 4/127.0.0.2 -- sh -c "$TAG_WORKER"
+	assert_status 0
+	assert_stderr_empty
+	sed 's/$/ 127.0.0.2/' "$T/in" >"$T/expected"
+	assert_files_equal "$T/expected" "$T/out"
+	# A master takes one worker (its second session is kept for signals):
+	# the second worker needed a second master.
+	(($(accepted 127.0.0.2) >= 2)) || fail "$(accepted 127.0.0.2) logins for 4 workers"
+	! grep -q 'Connection reset\|kex_exchange' "$SSHD_DIR/127.0.0.2/log" ||
+		fail "a handshake was dropped: $(cat "$SSHD_DIR/127.0.0.2/log")"
+}
+
+@test "-S a noisy login shell: what it prints before the worker starts is no result; --json names the host" {
+	sshd_start 127.0.0.2 'ForceCommand echo noise; printf "no newline"; eval "$SSH_ORIGINAL_COMMAND"'
+	seq 100 >"$T/in"
+	hosts_io "$T/in" -k --json -m2 -S 127.0.0.2 -- cat
+	assert_status 0
+	assert_stderr_empty
+	jq -r .output "$T/out" >"$T/answers"
+	assert_files_equal "$T/in" "$T/answers"
+	run -0 jq -r .host "$T/out"
+	assert_equal "$(sort -u <<<"$output")" 127.0.0.2
+}
+
+@test "-S quoting: the worker's arguments arrive byte for byte, as in the direct run" {
+	local args=(plain 'two  words' '' "it's" '"dq"' '$HOME' '$(id)' '`id`' 'a;b' 'a|b&c' '*'
+		'~' '=x' '-n' 'back\slash' "\\'\\" 'tab	in' $'caf\xc3\xa9 \xe6\x97\xa5' $'\x01\x7f\x80\xff'
+		'{host}' '!x' '#c' '%s')
+	local worker='x=$(for a; do printf %s "$a" | od -An -tx1 | tr -d " \n"; printf .; done); while read -r l; do echo "$l $x"; done'
+	sshd_start 127.0.0.2
+	seq 3 >"$T/in"
+	ppio "$T/in" -k -- sh -c "$worker" sh "${args[@]}"
+	assert_status 0
+	mv "$T/out" "$T/direct"
+	hosts_io "$T/in" -k -S 127.0.0.2 -- sh -c "$worker" sh "${args[@]}"
+	assert_status 0
+	assert_stderr_empty
+	assert_files_equal "$T/direct" "$T/out"
+}
+
+@test "-S SIGTERM mid-run: the busy remote worker is stopped through its master within the bounds; masters and their directory gone" {
+	local remote start
+	sshd_start 127.0.0.2
+	printf 'who\nhang\n' >"$T/in"
+	hosts_bg "$T/in" -k --stop-timeout 1s --kill-grace 1s -S 1/127.0.0.2 -- sh -c "$HANG_WORKER"
+	wait_for 20 out_has_lines 1
+	remote=$(<"$T/out")
+	wait_for 10 child_sleeps "$remote"
+	kill -TERM "$PP_PID"
+	start=$SECONDS
+	pp_wait
+	assert_status 143
+	((SECONDS - start <= 5)) || fail "procpool took $((SECONDS - start))s to stop"
+	wait_for 3 pid_is_gone_or_zombie "$remote"
+	assert_err_lines \
+		'procpool: stopping 1 worker still busy 1s after the stop began \(--stop-timeout\)' \
+		'procpool: 1 tasks read but not run'
+	no_dir_left
+	wait_for 10 no_orphans 127.0.0.2
+}
+
+@test "-S PROCPOOL_SLOT and PROCPOOL_JOBS on a host: slots of its own, its cap (N/, else its CPUs)" {
+	local worker='while read -r l; do sleep 0.05; echo "$PROCPOOL_SLOT $PROCPOOL_JOBS"; done'
+	sshd_start 127.0.0.2
+	seq 60 >"$T/in"
+	hosts_io "$T/in" -m4 -j1 -S 3/127.0.0.2,: -- sh -c "$worker"
+	assert_status 0
+	run -0 sort -u "$T/out"
+	assert_output $'0 1\n0 3\n1 3\n2 3'
+	hosts_io "$T/in" -S 127.0.0.2 -- sh -c "$worker"
+	assert_status 0
+	run -0 sort -u -k2 "$T/out"
+	assert_output --regexp "^([0-9]+ $(nproc)"$'\n'")*[0-9]+ $(nproc)\$"
 }
