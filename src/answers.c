@@ -40,7 +40,8 @@ static uint32_t took_answer(struct pool *p, struct worker *w)
 	} else {
 		w->head_since = p->now;
 	}
-	p->crash_streak = 0;
+	if (!w->member)
+		p->crash_streak = 0; /* the crash-loop rule is this machine's (fleet.c) */
 	return slot;
 }
 

@@ -57,6 +57,7 @@ struct fleet {
 	struct remote_ssh rs;
 	struct masters *ms;  /* ssh mode: the hosts' masters */
 	struct slots *slots; /* per host */
+	unsigned jobs;       /* the sum of the caps (one while a cap is not known) */
 	char nonce[17];      /* in every start marker of this run */
 };
 
@@ -97,6 +98,14 @@ static void make_nonce(char *dst)
 		snprintf(dst + 2 * i, 3, "%02x", b[i]);
 }
 
+/* The pool's cap, kept as the hosts' caps become known. */
+static void count_jobs(struct fleet *f)
+{
+	f->jobs = 0;
+	for (unsigned i = 0; i < f->hs.n; i++)
+		f->jobs += f->hs.h[i].cap ? f->hs.h[i].cap : 1;
+}
+
 static void on_master(void *ctx, struct master *m, enum master_event ev);
 
 void fleet_init(struct pool *p)
@@ -132,6 +141,7 @@ void fleet_init(struct pool *p)
 	if (f->rs.ssh && !(f->ms = masters_new(&f->rs, &f->hs, p->loop, on_master, p)))
 		log_die(EXIT_FATAL, "out of memory");
 	make_nonce(f->nonce);
+	count_jobs(f);
 	p->fleet = f;
 }
 
@@ -152,12 +162,7 @@ void fleet_fini(struct pool *p)
 
 unsigned fleet_jobs(const struct pool *p)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < p->fleet->hs.n; i++) {
-		unsigned cap = p->fleet->hs.h[i].cap;
-		n += cap ? cap : 1; /* a host whose CPUs are not known yet: one */
-	}
-	return n;
+	return p->fleet->jobs;
 }
 
 /* ---- hosts up and down --------------------------------------------------- */
@@ -354,8 +359,10 @@ static void marked(struct pool *p, struct worker *w, const struct remote_marker 
 	w->member->started = true;
 	w->member->rpid = mk->pid;
 	h->starting--;
-	if (mk->ncpus)
+	if (mk->ncpus) {
 		host_learn_cpus(h, mk->ncpus);
+		count_jobs(p->fleet);
+	}
 	host_up(p, w->host);
 	char dur[32];
 	format_duration(dur, sizeof dur, p->now - w->started_at);
@@ -439,7 +446,8 @@ static void host_crash(struct pool *p, const struct worker *w)
 }
 
 /* What a remote worker's end says about its host; true when the pool's own
- * rules for a worker's exit apply too (it was ready). */
+ * rules for a worker's exit apply too: it was ready, and its connection
+ * did not fail (ssh's own failures exit 255). */
 static bool remote_ended(struct pool *p, struct worker *w, struct fleet_member *mb)
 {
 	struct fleet *f = p->fleet;
@@ -450,10 +458,11 @@ static bool remote_ended(struct pool *p, struct worker *w, struct fleet_member *
 	/* Its local ssh was killed: the worker there lives on unless told. */
 	if (mb->started && WIFSIGNALED(w->wstatus) && mb->master && master_is_ready(mb->master))
 		masters_signal(f->ms, mb->master, "TERM", mb->rpid);
+	bool master_gone = mb->master && !master_is_ready(mb->master);
 	if (w->ready)
-		return true;
+		return !master_gone && !(WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 255);
 	bool stopped_by_us = w->state == WORKER_KILLING && w->fault == FAULT_NONE;
-	if (refused || stopped_by_us || (mb->master && !master_is_ready(mb->master)))
+	if (refused || stopped_by_us || master_gone)
 		return false; /* start it again; or its master's end is the host's */
 	bool not_found = WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == EXIT_NOTFOUND;
 	if (!mb->master && !mb->started && !not_found) {

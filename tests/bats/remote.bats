@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Workers over ssh, through the private sshd instances of tests/sshd.bash
-# (fake hosts on 127.0.0.2, 127.0.0.3, ...), with ssh as procpool's
-# COMMAND: what today's procpool does when the worker is remote, and
-# proof that the fixture works for the tests of remote workers to come.
+# (fake hosts on 127.0.0.2, 127.0.0.3, ...): first with ssh as procpool's
+# COMMAND (procpool knows no host then), then procpool's own connections
+# driven by tests/drivers/remote.c, then hosts as members of the pool (-S).
 # Skipped unless run as root with openssh-server installed.
 # shellcheck disable=SC2016 # remote commands expand on the remote side
 
@@ -475,6 +475,11 @@ served_by() {
 	(($(grep -c " ${1//./\\.}\$" "$T/out" || true) >= $2))
 }
 
+# served_after N ADDR: ADDR made a result for a record after N.
+served_after() {
+	awk -v n="$1" -v h="$2" '$1 > n && $2 == h { found = 1 } END { exit !found }' "$T/out"
+}
+
 err_has() {
 	grep -Eq -- "$1" "$T/err"
 }
@@ -589,16 +594,17 @@ no_dir_left() {
 	echo "# found silent after $((SECONDS - start))s" >&3
 	wait_for 30 out_has_lines 200
 	sshd_thaw 127.0.0.3
+	# Tasks waiting: a connection tries the host again after --host-retry.
 	seq 201 400 >&"$w"
-	wait_for 20 err_has 'host 127\.0\.0\.3 is up again'
+	wait_for 30 err_has 'host 127\.0\.0\.3 is up again' || { grep -v 'worker' "$T/err" | tail -30 >&3; false; }
+	seq 401 600 >&"$w"
+	wait_for 30 served_after 400 127.0.0.3
 	exec {w}>&-
 	pp_wait
 	assert_status 0
 	cut -d' ' -f1 "$T/out" >"$T/records"
-	seq 400 >"$T/expected"
+	seq 600 >"$T/expected"
 	assert_files_equal "$T/expected" "$T/records"
-	awk '$1 > 200 && $2 == "127.0.0.3"' "$T/out" | grep -q . ||
-		fail "127.0.0.3 served nothing after it was thawed"
 }
 
 @test "-S MaxSessions 2 and MaxStartups 2:100:2: procpool adapts, a master at a time, and completes" {
@@ -638,10 +644,12 @@ no_dir_left() {
 	ppio "$T/in" -k -- sh -c "$worker" sh "${args[@]}"
 	assert_status 0
 	mv "$T/out" "$T/direct"
-	hosts_io "$T/in" -k -S 127.0.0.2 -- sh -c "$worker" sh "${args[@]}"
+	hosts_io "$T/in" -k --joblog "$T/jl" -S 127.0.0.2 -- sh -c "$worker" sh "${args[@]}"
 	assert_status 0
 	assert_stderr_empty
 	assert_files_equal "$T/direct" "$T/out"
+	run -0 awk -F'\t' 'NR > 1 { print $2 }' "$T/jl"
+	assert_output $'127.0.0.2\n127.0.0.2\n127.0.0.2'
 }
 
 @test "-S SIGTERM mid-run: the busy remote worker is stopped through its master within the bounds; masters and their directory gone" {
