@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,17 +263,6 @@ int config_cpu_list(const char *s, unsigned *highest)
 	return 0;
 }
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The first bytes of what the user typed, escaped for a message. */
 #define SHOWN_MAX 40
 static const char *shown(char buf[ESCAPE_SIZE(SHOWN_MAX)], const char *s, size_t n)
@@ -415,7 +403,7 @@ static int push(const char ***a, unsigned *n, const char *arg, char *err, size_t
 	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
 		const char **grown = realloc((void *)*a, (*n ? 2 * (size_t)*n : 4) * sizeof *grown);
 		if (!grown) {
-			fail(err, errlen, "out of memory");
+			escape_message(err, errlen, "out of memory");
 			return -1;
 		}
 		*a = grown;
@@ -429,7 +417,7 @@ static int add_arg_file(struct config *c, const char *arg, char *err, size_t err
 {
 	for (unsigned i = 0; strcmp(arg, "-") == 0 && i < c->narg_files; i++)
 		if (strcmp(c->arg_files[i], "-") == 0) {
-			fail(err, errlen, "-a - given twice: stdin can be read only once");
+			escape_message(err, errlen, "-a - given twice: stdin can be read only once");
 			return -1;
 		}
 	return push(&c->arg_files, &c->narg_files, arg, err, errlen);
@@ -501,12 +489,12 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		return 0;
 	case 'j':
 		if (parse_jobs(arg, ncpus, &c->jobs) < 0) {
-			fail(err, errlen, "invalid --jobs '%s': expected N or N%%",
+			escape_message(err, errlen, "invalid --jobs '%s': expected N or N%%",
 			     shown(value, arg, strlen(arg)));
 			return -1;
 		}
 		if (c->jobs == 0) {
-			fail(err, errlen, "invalid --jobs '%s': must be at least 1", arg);
+			escape_message(err, errlen, "invalid --jobs '%s': must be at least 1", arg);
 			return -1;
 		}
 		return 0;
@@ -591,7 +579,7 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		return 0;
 	case OPT_HALT:
 		if (parse_halt(c, arg) < 0) {
-			fail(err, errlen, "invalid --halt '%s': expected never, soon,fail=N[%%] "
+			escape_message(err, errlen, "invalid --halt '%s': expected never, soon,fail=N[%%] "
 					  "or now,fail=N[%%]", shown(value, arg, strlen(arg)));
 			return -1;
 		}
@@ -610,7 +598,7 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		c->bench_runs = (unsigned)n;
 		return 0;
 	}
-	fail(err, errlen, "invalid --%s '%s': expected %s", long_name(opt),
+	escape_message(err, errlen, "invalid --%s '%s': expected %s", long_name(opt),
 	     shown(value, arg, strlen(arg)), expected(opt));
 	return -1;
 }
@@ -632,7 +620,7 @@ static int check_min(struct config *c, const bool *seen, char *err, size_t errle
 	if (c->min <= c->jobs || c->nsshlogins || c->nsshloginfiles)
 		return 0;
 	if (seen[option_index('j')]) {
-		fail(err, errlen, "--min %u is above --jobs %u", c->min, c->jobs);
+		escape_message(err, errlen, "--min %u is above --jobs %u", c->min, c->jobs);
 		return -1;
 	}
 	c->jobs = c->min;
@@ -647,24 +635,24 @@ static int validate(struct config *c, const bool *seen, char *err, size_t errlen
 	if (check_min(c, seen, err, errlen) < 0)
 		return -1;
 	if (c->resume && c->resume_failed) {
-		fail(err, errlen, "--resume and --resume-failed exclude each other");
+		escape_message(err, errlen, "--resume and --resume-failed exclude each other");
 		return -1;
 	}
 	if ((c->resume || c->resume_failed) && !c->joblog) {
-		fail(err, errlen, "--%s needs --joblog FILE", c->resume ? "resume" : "resume-failed");
+		escape_message(err, errlen, "--%s needs --joblog FILE", c->resume ? "resume" : "resume-failed");
 		return -1;
 	}
 	if (c->answer_end && c->wire == WIRE_BASE64) {
-		fail(err, errlen, "--answer-end cannot be used with the base64 wire: a base64 answer "
+		escape_message(err, errlen, "--answer-end cannot be used with the base64 wire: a base64 answer "
 				  "is one line, and may hold any bytes already");
 		return -1;
 	}
 	if (c->max_tasks_jitter && !c->max_tasks) {
-		fail(err, errlen, "--max-tasks-jitter needs --max-tasks N");
+		escape_message(err, errlen, "--max-tasks-jitter needs --max-tasks N");
 		return -1;
 	}
 	if (c->pin_slots && !c->cpus) {
-		fail(err, errlen, "--pin-slots needs --cpus LIST");
+		escape_message(err, errlen, "--pin-slots needs --cpus LIST");
 		return -1;
 	}
 	if (c->bench && c->nbench_jobs == 0) {
@@ -689,9 +677,9 @@ static void unknown_long(const char *arg, char *err, size_t errlen)
 			at += (size_t)snprintf(names + at, sizeof names - at, "%s--%s", n++ ? ", " : "",
 					       o->name);
 	if (n > 1)
-		fail(err, errlen, "option '%s' is ambiguous (%s)", shown(name, arg, len), names);
+		escape_message(err, errlen, "option '%s' is ambiguous (%s)", shown(name, arg, len), names);
 	else
-		fail(err, errlen, "unknown option '%s'", shown(name, arg, len));
+		escape_message(err, errlen, "unknown option '%s'", shown(name, arg, len));
 }
 
 /* A file option given twice: which file would the user expect written? */
@@ -706,11 +694,11 @@ static void bad_option(int opt, const char *bad, char *err, size_t errlen)
 {
 	char letter = (char)optopt, name[ESCAPE_SIZE(SHOWN_MAX)];
 	if (opt == ':') {
-		fail(err, errlen, "option '--%s' needs a value", long_name(optopt));
+		escape_message(err, errlen, "option '--%s' needs a value", long_name(optopt));
 	} else if (optopt && bad[0] == '-' && bad[1] == '-') {
-		fail(err, errlen, "option '--%s' takes no value", long_name(optopt));
+		escape_message(err, errlen, "option '--%s' takes no value", long_name(optopt));
 	} else if (optopt) {
-		fail(err, errlen, "unknown option '-%s'", shown(name, &letter, 1));
+		escape_message(err, errlen, "unknown option '-%s'", shown(name, &letter, 1));
 	} else {
 		unknown_long(bad, err, errlen);
 	}
@@ -735,7 +723,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 			return CONFIG_ERROR;
 		}
 		if (seen[option_index(opt)] && once_only(opt)) {
-			fail(err, errlen, "--%s given twice", long_name(opt));
+			escape_message(err, errlen, "--%s given twice", long_name(opt));
 			return CONFIG_ERROR;
 		}
 		seen[option_index(opt)] = true;
@@ -743,7 +731,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 			return CONFIG_ERROR;
 	}
 	if (optind >= argc) {
-		fail(err, errlen, "missing COMMAND");
+		escape_message(err, errlen, "missing COMMAND");
 		return CONFIG_ERROR;
 	}
 	c->argv = argv + optind;

@@ -2,7 +2,6 @@
  * worker may start; see host.h. */
 #include "host.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +10,6 @@
 
 #define ENTRY_SHOWN 60
 #define CAP_MAX 100000
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Bytes a host name or address may hold: letters, digits, and the
  * punctuation of names, IPv4, IPv6 (with a %zone) addresses. Nothing a
@@ -167,13 +155,13 @@ static int parse_as(struct host *h, const char *entry, size_t len, const char *w
 	const char *why = check_parts(entry, len, &p, &cap);
 	if (why) {
 		escape_text(shown, ENTRY_SHOWN, entry, len);
-		fail(err, errlen, "%s '%s': %s", what, shown, why);
+		escape_message(err, errlen, "%s '%s': %s", what, shown, why);
 		return -1;
 	}
 	/* login, user, name, port: each a NUL-terminated copy in one block. */
 	char *block = malloc(4 * (len + 1)), *w = block;
 	if (!block) {
-		fail(err, errlen, "out of memory");
+		escape_message(err, errlen, "out of memory");
 		return -1;
 	}
 	h->login = take(&w, entry, p.login, len - p.login);
@@ -218,7 +206,7 @@ static int add_host(struct hosts *hs, struct host *h, char *err, size_t errlen)
 		struct host *a = realloc(hs->h, cap * sizeof *a);
 		if (!a) {
 			host_free(h);
-			fail(err, errlen, "out of memory");
+			escape_message(err, errlen, "out of memory");
 			return -1;
 		}
 		hs->h = a;

@@ -6,7 +6,6 @@
  * whole, and that reads well in ps. */
 #include "remote.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,17 +55,6 @@ static const char worker_script[] =
 static const char signal_script[] =
 	"s=$1; shift; for p; do kill -s \"$s\" -- \"-$p\" 2>/dev/null || "
 	"kill -s \"$s\" \"$p\" 2>/dev/null; done; exit 0";
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Words being built: each NUL-terminated in text, packed at the end into
  * one allocation. An allocation failure sticks, and pack says so. */
@@ -194,14 +182,14 @@ int remote_ssh_parse(struct remote_ssh *rs, const char *cmd, char *err, size_t e
 	escape_text(shown, SHOWN_MAX, cmd, strlen(cmd));
 	if (r < 0 || b.n == 0) {
 		buf_free(&b.text);
-		fail(err, errlen, "invalid --ssh '%s': %s", shown,
+		escape_message(err, errlen, "invalid --ssh '%s': %s", shown,
 		     r < 0 ? "a quote is not closed, or it ends in a backslash" : "no command");
 		return -1;
 	}
 	unsigned n = b.n;
 	rs->words = pack(&b);
 	if (!rs->words) {
-		fail(err, errlen, "out of memory");
+		escape_message(err, errlen, "out of memory");
 		return -1;
 	}
 	rs->nwords = n;
@@ -212,7 +200,7 @@ int remote_ssh_parse(struct remote_ssh *rs, const char *cmd, char *err, size_t e
 	for (unsigned i = 0; i < n; i++)
 		if (strstr(rs->words[i], HOST_WORD) && (i + 1 < n || strcmp(rs->words[i], HOST_WORD))) {
 			remote_ssh_free(rs);
-			fail(err, errlen, "invalid --ssh '%s': with ssh, " HOST_WORD
+			escape_message(err, errlen, "invalid --ssh '%s': with ssh, " HOST_WORD
 			     " can only be the last word", shown);
 			return -1;
 		}
