@@ -454,11 +454,12 @@ static bool remote_ended(struct pool *p, struct worker *w, struct fleet_member *
 	struct host *h = &f->hs.h[w->host];
 	if (!mb->started)
 		h->starting--;
-	bool refused = mb->master && masters_session_end(f->ms, mb->master, mb->started);
-	/* Its local ssh was killed: the worker there lives on unless told. */
-	if (mb->started && WIFSIGNALED(w->wstatus) && mb->master && master_is_ready(mb->master))
-		masters_signal(f->ms, mb->master, "TERM", mb->rpid);
 	bool master_gone = mb->master && !master_is_ready(mb->master);
+	/* Its local ssh was killed: the worker there lives on unless told. */
+	if (mb->started && WIFSIGNALED(w->wstatus) && mb->master && !master_gone)
+		masters_signal(f->ms, mb->master, "TERM", mb->rpid);
+	/* Last: a master that is gone is freed with its last session. */
+	bool refused = mb->master && masters_session_end(f->ms, mb->master, mb->started);
 	if (w->ready)
 		return !master_gone && !(WIFEXITED(w->wstatus) && WEXITSTATUS(w->wstatus) == 255);
 	bool stopped_by_us = w->state == WORKER_KILLING && w->fault == FAULT_NONE;
