@@ -69,8 +69,15 @@ GROUPED = {
             "since it climbs from the CPU count and its tasks/s include the climb. Held: the size "
             "`-j auto` settled on, and the tasks/s it measured there (`--stats-json` "
             "`jobs_auto.holds`, `tasks_per_s_held`); peak: the most workers alive.",
+    "ssh": "The echo worker (C) and the sha256 worker (Python, `/usr/bin/python3` on both sides) "
+           "run directly, through procpool on this machine (`-j2`), and through procpool over "
+           "ssh to a private sshd on 127.0.0.2 (`-S 2/127.0.0.2`: two workers, sessions on one "
+           "master connection procpool opens; the fixture of `tests/sshd.bash`, root only). "
+           "Worker start-up: the median from spawn to ready of procpool's workers "
+           "(`startup_ns` of `--stats-json`), over ssh a session on the ready master; the "
+           "master's own connection is not in it, but is in the wall time.",
 }
-GROUP_ORDER = ["direct", "pp-j2", "pp-d1", "pp-dauto", "split", "par-pipe"]
+GROUP_ORDER = ["direct", "pp-j2", "pp-ssh", "pp-d1", "pp-dauto", "split", "par-pipe"]
 BLOB_WORKERS = {"blobhash": "blobhash (C)", "sha256": "examples/sha256.py --base64 (Python)"}
 # (peer id, wording) pairs for "procpool -k -j2 (auto) vs ...".
 PEERS = [("split", "split -n r/2"), ("par-pipe", "parallel --pipe"),
@@ -128,6 +135,23 @@ def groups(rows):
 
 def direct_of(g):
     return next((r["tasks_per_s"] for r in g if r["id"] == "direct"), "-")
+
+
+def ssh_section(rows):
+    md = ["## ssh: workers on another host (loopback)", "", GROUPED["ssh"], "",
+          "| worker | configuration | tasks | runs | median s | min–max s | tasks/s | vs direct "
+          "| vs this machine | worker start-up ms | status |",
+          "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+    for name, g in groups(rows).items():
+        d = direct_of(g)
+        here = next((r["tasks_per_s"] for r in g if r["id"] == "pp-j2"), "-")
+        for r in g:
+            su = per(num(r["startup_s"]) * 1e3, 1)
+            md.append(f"| {name} | {r['config']} | {r['tasks']} | {r['runs']} "
+                      f"| {fnum(r['median_s'])} | {span(r)} | {rate(r['tasks_per_s'])} "
+                      f"| {ratio(r['tasks_per_s'], d)} | {ratio(r['tasks_per_s'], here)} "
+                      f"| {su} | {status_cell(r)} |")
+    return md + [""]
 
 
 def sleep_section(rows, meta):
@@ -290,6 +314,8 @@ def main() -> int:
         md += sleep_section(grouped["sleep"], meta)
     if grouped["auto"]:
         md += auto_section(grouped["auto"], meta)
+    if grouped["ssh"]:
+        md += ssh_section(grouped["ssh"])
 
     md += ["## memory: 10,000,000 tiny tasks through a pipe", ""]
     if meta["mem_status"] == "ok":

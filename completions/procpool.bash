@@ -15,10 +15,10 @@
 _procpool_long_with_value='arg-file wire error-prefix answer-end max-record jobs max-jobs min idle-timeout
     depth max-tasks max-tasks-jitter nice cpus mem-limit retries timeout kill-grace start-timeout
     ready stop-timeout halt joblog total stats-json bench-jobs bench-runs
-    bench-json'
+    bench-json sshlogin sshloginfile ssh host-retry'
 _procpool_long_flags='null base64 keep-order tag json resume resume-failed verbose
     no-hints no-unbuffered-env pin-slots progress stats bench help version'
-_procpool_short_with_value='awjmi'
+_procpool_short_with_value='awjmiS'
 
 # _procpool_takes_value OPT: OPT (--name or -c) needs a value.
 _procpool_takes_value()
@@ -116,7 +116,7 @@ _procpool()
     local ncpu
     ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
     case $prev in
-        -a | --arg-file | --joblog | --stats-json | --bench-json)
+        -a | --arg-file | --joblog | --stats-json | --bench-json | --sshloginfile)
             _filedir
             return
             ;;
@@ -135,7 +135,7 @@ _procpool()
             fi
             return
             ;;
-        -i | --idle-timeout | --timeout | --kill-grace)
+        -i | --idle-timeout | --timeout | --kill-grace | --host-retry)
             COMPREPLY=($(compgen -W "$durations" -- "$cur"))
             return
             ;;
@@ -145,6 +145,16 @@ _procpool()
             ;;
         --ready | --answer-end | --error-prefix)
             return # a line, or a prefix, of the worker's own
+            ;;
+        -S | --sshlogin)
+            _known_hosts_real -- "$cur"
+            COMPREPLY+=($(compgen -W ':' -- "$cur"))
+            return
+            ;;
+        --ssh)
+            COMPREPLY=($(compgen -W "ssh 'srun -N1 -n1 --exclusive -w {host}' \
+                'kubectl exec -i {host} --'" -- "$cur"))
+            return
             ;;
         -j | --jobs)
             COMPREPLY=($(compgen -W "$ncpu 50% 100% 200% auto" -- "$cur"))
@@ -177,7 +187,7 @@ _procpool()
         # shellcheck disable=SC2086 # split the lists into names
         long=$(printf -- '--%s ' $_procpool_long_with_value $_procpool_long_flags)
         opts=$long
-        [[ $cur != --* ]] && opts+=' -a -0 -b -w -k -j -m -i -v -h -V --'
+        [[ $cur != --* ]] && opts+=' -a -0 -b -w -k -j -m -i -S -v -h -V --'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     fi
 } &&

@@ -10,7 +10,8 @@ set -l __procpool_with_value -a --arg-file -w --wire --error-prefix --answer-end
     -m --min -i --idle-timeout --depth --max-tasks --max-tasks-jitter --nice --cpus --mem-limit \
     --retries --timeout --kill-grace --start-timeout --ready --stop-timeout \
     --halt --joblog --total --stats-json \
-    --bench-jobs --bench-runs --bench-json
+    --bench-jobs --bench-runs --bench-json \
+    -S --sshlogin --sshloginfile --ssh --host-retry
 
 # True while the cursor is still among procpool's options: no COMMAND and no
 # -- before it. Arguments: the options that take a value.
@@ -79,6 +80,13 @@ complete $opt -l cpus -x -d 'Pin workers to CPUs, e.g. 0-3,6 (Linux)'
 complete $opt -l pin-slots -d 'With --cpus: slot k on the k-th CPU of LIST alone'
 complete $opt -l mem-limit -x -d "Cap each worker's address space" -a '256M 512M 1G 2G 4G'
 complete $opt -l no-unbuffered-env -d 'Do not set PYTHONUNBUFFERED=1 for the workers'
+
+# Many machines
+complete $opt -s S -l sshlogin -x -d 'Run workers on LOGIN too ([N/][user@]host[:port])' -a '(__fish_print_hostnames) :'
+complete $opt -l sshloginfile -rF -d 'One --sshlogin entry a line (# comments)'
+complete $opt -l ssh -x -d 'How to reach a host (default ssh; {host} is the host)' \
+    -a "ssh 'srun -N1 -n1 --exclusive -w {host}' 'kubectl exec -i {host} --'"
+complete $opt -l host-retry -x -d 'Try a host that failed again after DUR (default 30s)' -a $durations
 
 # Failures
 complete $opt -l retries -x -d 'Run a task again after its worker died (default 0)'

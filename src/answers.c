@@ -40,7 +40,8 @@ static uint32_t took_answer(struct pool *p, struct worker *w)
 	} else {
 		w->head_since = p->now;
 	}
-	p->crash_streak = 0;
+	if (!w->member)
+		p->crash_streak = 0; /* the crash-loop rule is this machine's (fleet.c) */
 	return slot;
 }
 
@@ -138,6 +139,8 @@ static char *take_banner(struct pool *p, struct worker *w, char *s, char *end)
 /* Split what w wrote into answers. */
 void answers_take(struct pool *p, struct worker *w)
 {
+	if (w->member && !fleet_past_marker(p, w))
+		return; /* what its host's login shell printed */
 	char *head = buf_head(&w->in), *s = head, *end = head + w->in.len, *next;
 	if (!w->ready && p->c->ready_line)
 		s = take_banner(p, w, s, end);

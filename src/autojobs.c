@@ -24,7 +24,7 @@ void autojobs_init(struct pool *p)
 
 unsigned autojobs_cap(const struct pool *p)
 {
-	return p->c->jobs_auto ? sizer_want(&p->sizer) : p->c->jobs;
+	return p->c->jobs_auto ? sizer_want(&p->sizer) : pool_jobs(p);
 }
 
 /* Workers that do work now: running, ready, and not on their way out. */

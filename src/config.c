@@ -3,12 +3,13 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
+#include "host.h"
+#include "remote.h"
 
 #define DEFAULT_MAX_RECORD (64u << 20)
 
@@ -44,6 +45,15 @@ const char config_usage[] =
 	"      --pin-slots         with --cpus: slot k on the k-th CPU of LIST alone\n"
 	"      --mem-limit SIZE    cap each worker's address space\n"
 	"      --no-unbuffered-env do not set PYTHONUNBUFFERED=1 for the workers\n"
+	"\n"
+	"Many machines:\n"
+	"  -S, --sshlogin LOGIN    run workers on LOGIN too: [N/][user@]host[:port],\n"
+	"                          at most N there (default: its CPUs); : is this\n"
+	"                          machine (-j); comma-separated, or given again\n"
+	"      --sshloginfile FILE one --sshlogin entry a line (# comments)\n"
+	"      --ssh CMD           how to reach a host (default ssh); {host} is the\n"
+	"                          host, else it goes last, e.g. 'srun -w {host}'\n"
+	"      --host-retry DUR    try a host that failed again after DUR (default 30s)\n"
 	"\n"
 	"Failures:\n"
 	"      --retries N         run a task again after its worker died (default 0)\n"
@@ -82,6 +92,7 @@ enum {
 	OPT_STOP_TIMEOUT, OPT_NO_HINTS, OPT_NO_UNBUFFERED_ENV, OPT_HALT, OPT_JOBLOG,
 	OPT_RESUME, OPT_RESUME_FAILED, OPT_PROGRESS, OPT_TOTAL, OPT_STATS,
 	OPT_STATS_JSON, OPT_BENCH, OPT_BENCH_JOBS, OPT_BENCH_RUNS, OPT_BENCH_JSON,
+	OPT_SSHLOGINFILE, OPT_SSH, OPT_HOST_RETRY,
 };
 
 static const struct option options[] = {
@@ -119,6 +130,10 @@ static const struct option options[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"no-hints", no_argument, NULL, OPT_NO_HINTS},
 	{"no-unbuffered-env", no_argument, NULL, OPT_NO_UNBUFFERED_ENV},
+	{"sshlogin", required_argument, NULL, 'S'},
+	{"sshloginfile", required_argument, NULL, OPT_SSHLOGINFILE},
+	{"ssh", required_argument, NULL, OPT_SSH},
+	{"host-retry", required_argument, NULL, OPT_HOST_RETRY},
 	{"progress", no_argument, NULL, OPT_PROGRESS},
 	{"total", required_argument, NULL, OPT_TOTAL},
 	{"stats", no_argument, NULL, OPT_STATS},
@@ -134,7 +149,7 @@ static const struct option options[] = {
 
 /* Leading '+': stop at COMMAND so its own options stay its own.
  * Leading ':': report a missing value apart from an unknown option. */
-static const char shortopts[] = "+:a:0bw:kj:m:i:vhV";
+static const char shortopts[] = "+:a:0bw:kj:m:i:S:vhV";
 
 int config_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -251,17 +266,6 @@ int config_cpu_list(const char *s, unsigned *highest)
 	return 0;
 }
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The first bytes of what the user typed, escaped for a message. */
 #define SHOWN_MAX 40
 static const char *shown(char buf[ESCAPE_SIZE(SHOWN_MAX)], const char *s, size_t n)
@@ -360,6 +364,8 @@ static void set_defaults(struct config *c, unsigned ncpus)
 	c->kill_grace = 2 * 1000000000LL;
 	c->start_timeout = 60 * 1000000000LL;
 	c->stop_timeout = 10 * 1000000000LL;
+	c->ssh = "ssh";
+	c->host_retry = 30 * 1000000000LL;
 	c->bench_runs = 3;
 }
 
@@ -387,6 +393,7 @@ static const char *expected(int code)
 		{OPT_TOTAL, "a number of 1 or more"},
 		{OPT_BENCH_JOBS, "pool sizes from 1 to 100000, such as 1,2,8 (16 at most)"},
 		{OPT_BENCH_RUNS, "a number from 1 to 1000"},
+		{OPT_HOST_RETRY, "a duration above 0, such as 30s or 5m"},
 	};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (table[i].code == code)
@@ -394,25 +401,49 @@ static const char *expected(int code)
 	return "another value";
 }
 
-/* -a FILE: one more input file. The array grows at 4, 8, 16...: the count
- * alone tells when. */
+/* Append arg to the array *a of *n values (an option given again). The
+ * array grows at 4, 8, 16...: the count alone tells when. */
+static int push(const char ***a, unsigned *n, const char *arg, char *err, size_t errlen)
+{
+	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
+		const char **grown = realloc((void *)*a, (*n ? 2 * (size_t)*n : 4) * sizeof *grown);
+		if (!grown) {
+			escape_message(err, errlen, "out of memory");
+			return -1;
+		}
+		*a = grown;
+	}
+	(*a)[(*n)++] = arg;
+	return 0;
+}
+
+/* -a FILE: one more input file. */
 static int add_arg_file(struct config *c, const char *arg, char *err, size_t errlen)
 {
-	unsigned n = c->narg_files;
-	for (unsigned i = 0; strcmp(arg, "-") == 0 && i < n; i++)
+	for (unsigned i = 0; strcmp(arg, "-") == 0 && i < c->narg_files; i++)
 		if (strcmp(c->arg_files[i], "-") == 0) {
-			fail(err, errlen, "-a - given twice: stdin can be read only once");
+			escape_message(err, errlen, "-a - given twice: stdin can be read only once");
 			return -1;
 		}
-	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
-		const char **a = realloc(c->arg_files, (n ? 2 * (size_t)n : 4) * sizeof *a);
-		if (!a) {
-			fail(err, errlen, "out of memory");
-			return -1;
-		}
-		c->arg_files = a;
-	}
-	c->arg_files[c->narg_files++] = arg;
+	return push(&c->arg_files, &c->narg_files, arg, err, errlen);
+}
+
+/* -S LIST: its entries must parse now; set-up parses them again. */
+static int add_sshlogin(struct config *c, const char *arg, char *err, size_t errlen)
+{
+	struct hosts hs = HOSTS_INIT;
+	int r = hosts_add_list(&hs, arg, err, errlen);
+	hosts_free(&hs);
+	return r < 0 ? -1 : push(&c->sshlogins, &c->nsshlogins, arg, err, errlen);
+}
+
+static int set_ssh(struct config *c, const char *arg, char *err, size_t errlen)
+{
+	struct remote_ssh rs;
+	if (remote_ssh_parse(&rs, arg, err, errlen) < 0)
+		return -1;
+	remote_ssh_free(&rs);
+	c->ssh = arg;
 	return 0;
 }
 
@@ -427,6 +458,10 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 
 	switch (opt) {
 	case 'a': return add_arg_file(c, arg, err, errlen);
+	case 'S': return add_sshlogin(c, arg, err, errlen);
+	case OPT_SSHLOGINFILE:
+		return push(&c->sshloginfiles, &c->nsshloginfiles, arg, err, errlen);
+	case OPT_SSH: return set_ssh(c, arg, err, errlen);
 	case '0': c->sep = '\0'; return 0;
 	case 'b': c->base64_io = true; return 0;
 	case 'k': c->keep_order = true; return 0;
@@ -461,12 +496,12 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		if ((c->jobs_auto = strcmp(arg, "auto") == 0))
 			return 0;
 		if (parse_jobs(arg, ncpus, &c->jobs) < 0) {
-			fail(err, errlen, "invalid --jobs '%s': expected N, N%% or auto",
+			escape_message(err, errlen, "invalid --jobs '%s': expected N, N%% or auto",
 			     shown(value, arg, strlen(arg)));
 			return -1;
 		}
 		if (c->jobs == 0) {
-			fail(err, errlen, "invalid --jobs '%s': must be at least 1", arg);
+			escape_message(err, errlen, "invalid --jobs '%s': must be at least 1", arg);
 			return -1;
 		}
 		return 0;
@@ -532,6 +567,10 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		if (config_duration(arg, &c->timeout) < 0 || c->timeout <= 0)
 			break;
 		return 0;
+	case OPT_HOST_RETRY:
+		if (config_duration(arg, &c->host_retry) < 0 || c->host_retry <= 0)
+			break;
+		return 0;
 	case OPT_START_TIMEOUT:
 	case OPT_STOP_TIMEOUT:
 		if (strcmp(arg, "none") == 0)
@@ -552,7 +591,7 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		return 0;
 	case OPT_HALT:
 		if (parse_halt(c, arg) < 0) {
-			fail(err, errlen, "invalid --halt '%s': expected never, soon,fail=N[%%] "
+			escape_message(err, errlen, "invalid --halt '%s': expected never, soon,fail=N[%%] "
 					  "or now,fail=N[%%]", shown(value, arg, strlen(arg)));
 			return -1;
 		}
@@ -571,7 +610,7 @@ static int apply(struct config *c, int opt, const char *arg, unsigned ncpus, cha
 		c->bench_runs = (unsigned)n;
 		return 0;
 	}
-	fail(err, errlen, "invalid --%s '%s': expected %s", long_name(opt),
+	escape_message(err, errlen, "invalid --%s '%s': expected %s", long_name(opt),
 	     shown(value, arg, strlen(arg)), expected(opt));
 	return -1;
 }
@@ -586,17 +625,18 @@ static size_t option_index(int code)
 }
 
 /* --min above --jobs: an error when both were given; a -j left at its
- * default rises to --min (asking for 8 warm workers means 8 may run). */
+ * default rises to --min (asking for 8 warm workers means 8 may run). With
+ * other hosts, --min counts workers on all of them, and -j only here's. */
 static int check_min(struct config *c, const bool *seen, char *err, size_t errlen)
 {
-	if (c->min <= c->jobs)
+	if (c->min <= c->jobs || c->nsshlogins || c->nsshloginfiles)
 		return 0;
 	if (c->jobs_auto) {
-		fail(err, errlen, "--min %u is above --max-jobs %u", c->min, c->jobs);
+		escape_message(err, errlen, "--min %u is above --max-jobs %u", c->min, c->jobs);
 		return -1;
 	}
 	if (seen[option_index('j')]) {
-		fail(err, errlen, "--min %u is above --jobs %u", c->min, c->jobs);
+		escape_message(err, errlen, "--min %u is above --jobs %u", c->min, c->jobs);
 		return -1;
 	}
 	c->jobs = c->min;
@@ -609,12 +649,17 @@ static int validate(struct config *c, const bool *seen, char *err, size_t errlen
 	if (!seen[option_index('w')])
 		c->wire = c->base64_io ? WIRE_BASE64 : WIRE_LINE;
 	if (seen[option_index(OPT_MAX_JOBS)] && !c->jobs_auto) {
-		fail(err, errlen, "--max-jobs needs -j auto");
+		escape_message(err, errlen, "--max-jobs needs -j auto");
+		return -1;
+	}
+	if (c->jobs_auto && (c->nsshlogins || c->nsshloginfiles)) {
+		escape_message(err, errlen, "-j auto cannot be used with -S or --sshloginfile, "
+					    "where each host has its own cap");
 		return -1;
 	}
 	if (c->jobs_auto && c->bench) {
-		fail(err, errlen, "-j auto cannot be used with --bench, which measures the sizes "
-				  "--bench-jobs lists");
+		escape_message(err, errlen, "-j auto cannot be used with --bench, which measures "
+					    "the sizes --bench-jobs lists");
 		return -1;
 	}
 	if (c->jobs_auto)
@@ -622,24 +667,24 @@ static int validate(struct config *c, const bool *seen, char *err, size_t errlen
 	if (check_min(c, seen, err, errlen) < 0)
 		return -1;
 	if (c->resume && c->resume_failed) {
-		fail(err, errlen, "--resume and --resume-failed exclude each other");
+		escape_message(err, errlen, "--resume and --resume-failed exclude each other");
 		return -1;
 	}
 	if ((c->resume || c->resume_failed) && !c->joblog) {
-		fail(err, errlen, "--%s needs --joblog FILE", c->resume ? "resume" : "resume-failed");
+		escape_message(err, errlen, "--%s needs --joblog FILE", c->resume ? "resume" : "resume-failed");
 		return -1;
 	}
 	if (c->answer_end && c->wire == WIRE_BASE64) {
-		fail(err, errlen, "--answer-end cannot be used with the base64 wire: a base64 answer "
+		escape_message(err, errlen, "--answer-end cannot be used with the base64 wire: a base64 answer "
 				  "is one line, and may hold any bytes already");
 		return -1;
 	}
 	if (c->max_tasks_jitter && !c->max_tasks) {
-		fail(err, errlen, "--max-tasks-jitter needs --max-tasks N");
+		escape_message(err, errlen, "--max-tasks-jitter needs --max-tasks N");
 		return -1;
 	}
 	if (c->pin_slots && !c->cpus) {
-		fail(err, errlen, "--pin-slots needs --cpus LIST");
+		escape_message(err, errlen, "--pin-slots needs --cpus LIST");
 		return -1;
 	}
 	if (c->bench && c->nbench_jobs == 0) {
@@ -664,15 +709,16 @@ static void unknown_long(const char *arg, char *err, size_t errlen)
 			at += (size_t)snprintf(names + at, sizeof names - at, "%s--%s", n++ ? ", " : "",
 					       o->name);
 	if (n > 1)
-		fail(err, errlen, "option '%s' is ambiguous (%s)", shown(name, arg, len), names);
+		escape_message(err, errlen, "option '%s' is ambiguous (%s)", shown(name, arg, len), names);
 	else
-		fail(err, errlen, "unknown option '%s'", shown(name, arg, len));
+		escape_message(err, errlen, "unknown option '%s'", shown(name, arg, len));
 }
 
 /* A file option given twice: which file would the user expect written? */
 static bool once_only(int code)
 {
-	return code == OPT_JOBLOG || code == OPT_STATS_JSON || code == OPT_BENCH_JSON;
+	return code == OPT_JOBLOG || code == OPT_STATS_JSON || code == OPT_BENCH_JSON ||
+	       code == OPT_SSH;
 }
 
 /* getopt_long's complaint about the option at argv[optind - 1], in err. */
@@ -680,11 +726,11 @@ static void bad_option(int opt, const char *bad, char *err, size_t errlen)
 {
 	char letter = (char)optopt, name[ESCAPE_SIZE(SHOWN_MAX)];
 	if (opt == ':') {
-		fail(err, errlen, "option '--%s' needs a value", long_name(optopt));
+		escape_message(err, errlen, "option '--%s' needs a value", long_name(optopt));
 	} else if (optopt && bad[0] == '-' && bad[1] == '-') {
-		fail(err, errlen, "option '--%s' takes no value", long_name(optopt));
+		escape_message(err, errlen, "option '--%s' takes no value", long_name(optopt));
 	} else if (optopt) {
-		fail(err, errlen, "unknown option '-%s'", shown(name, &letter, 1));
+		escape_message(err, errlen, "unknown option '-%s'", shown(name, &letter, 1));
 	} else {
 		unknown_long(bad, err, errlen);
 	}
@@ -709,7 +755,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 			return CONFIG_ERROR;
 		}
 		if (seen[option_index(opt)] && once_only(opt)) {
-			fail(err, errlen, "--%s given twice", long_name(opt));
+			escape_message(err, errlen, "--%s given twice", long_name(opt));
 			return CONFIG_ERROR;
 		}
 		seen[option_index(opt)] = true;
@@ -717,7 +763,7 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 			return CONFIG_ERROR;
 	}
 	if (optind >= argc) {
-		fail(err, errlen, "missing COMMAND");
+		escape_message(err, errlen, "missing COMMAND");
 		return CONFIG_ERROR;
 	}
 	c->argv = argv + optind;
@@ -726,7 +772,9 @@ enum config_result config_parse(struct config *c, int argc, char **argv, unsigne
 
 void config_free(struct config *c)
 {
-	free(c->arg_files);
-	c->arg_files = NULL;
-	c->narg_files = 0;
+	free((void *)c->arg_files);
+	free((void *)c->sshlogins);
+	free((void *)c->sshloginfiles);
+	c->arg_files = c->sshlogins = c->sshloginfiles = NULL;
+	c->narg_files = c->nsshlogins = c->nsshloginfiles = 0;
 }

@@ -58,6 +58,14 @@ struct config {
 	bool stats;
 	const char *stats_json;
 
+	/* Other hosts: validated here, read and parsed again at set-up. */
+	const char **sshlogins;     /* -S LIST..., in order */
+	unsigned nsshlogins;
+	const char **sshloginfiles; /* --sshloginfile FILE..., in order */
+	unsigned nsshloginfiles;
+	const char *ssh;            /* --ssh CMD (default "ssh") */
+	int64_t host_retry;         /* ns before a host that is down is tried again */
+
 	bool bench;
 	unsigned bench_jobs[16];
 	unsigned nbench_jobs;

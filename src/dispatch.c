@@ -61,6 +61,7 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 	t->t_sent = p->now;
 	t->pid = (int32_t)w->pid;
 	t->slot = w->slot;
+	t->host = w->host;
 	hist_add(&p->st->wait, (uint64_t)(p->now - t->t_read));
 	if (!w->topping_up) {
 		w->topping_up = true;
@@ -274,7 +275,7 @@ void dispatch_learn(struct pool *p, int64_t per_task)
 	int64_t d = 1 + (p->svc_ns > 0 ? BATCH_NS / p->svc_ns : DEPTH_MAX);
 	if (p->svc_ns < SHORT_NS && d < 3)
 		d = 3;
-	unsigned cap = p->window / (2 * p->c->jobs);
+	unsigned cap = p->window / (2 * pool_jobs(p));
 	if (cap > DEPTH_MAX)
 		cap = DEPTH_MAX;
 	p->depth = d > (int64_t)cap ? (cap ? cap : 1) : (unsigned)d;

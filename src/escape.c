@@ -1,8 +1,10 @@
 /* escape: text for one line of stderr; see escape.h. */
 #include "escape.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -80,4 +82,13 @@ const char *escape_name(char buf[ESCAPE_SIZE(ESCAPE_NAME)], const char *s)
 {
 	escape_text(buf, ESCAPE_NAME, s, strlen(s));
 	return buf;
+}
+
+void escape_message(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -31,4 +31,9 @@ size_t escape_text(char *dst, size_t max, const char *s, size_t n);
  * returns buf, to be a printf argument. */
 const char *escape_name(char buf[ESCAPE_SIZE(ESCAPE_NAME)], const char *s);
 
+/* Format a message into err (errlen bytes): how the pure modules tell their
+ * callers what is wrong, for them to show. */
+void escape_message(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -68,7 +68,8 @@ static void charge(struct pool *p, struct worker *w, uint32_t slot, const struct
  * stdin: those it may have been working on. The oldest when unsure. */
 static uint32_t tasks_read(const struct pool *p, const struct worker *w)
 {
-	int64_t to = worker_read_to(w);
+	/* A remote worker's stdin is ssh's, which reads all it is sent. */
+	int64_t to = w->member ? -1 : worker_read_to(w);
 	if (to < 0)
 		return 1;
 	uint32_t n = 0;

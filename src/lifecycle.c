@@ -94,6 +94,20 @@ void life_touch(struct pool *p, struct worker *w)
 	p->touched[p->ntouched++] = w;
 }
 
+/* Start w on this machine (without -S). 0, or -1 as worker_start. */
+static int spawn_here(struct pool *p, struct worker *w, struct spawn_error *e)
+{
+	int slot = slots_take(&p->slots);
+	if (slot < 0)
+		log_die(EXIT_FATAL, "out of memory");
+	if (worker_start(w, &p->so, (unsigned)slot, p->now, e) == 0)
+		return 0;
+	int err = errno;
+	slots_give(&p->slots, (unsigned)slot);
+	errno = err;
+	return -1;
+}
+
 struct worker *life_start(struct pool *p)
 {
 	if (grow_arrays(p) < 0)
@@ -102,16 +116,12 @@ struct worker *life_start(struct pool *p)
 	if (!w)
 		return NULL;
 	struct spawn_error e;
-	int slot = slots_take(&p->slots);
-	if (slot < 0)
-		log_die(EXIT_FATAL, "out of memory");
-	if (worker_start(w, &p->so, (unsigned)slot, p->now, &e) < 0) {
+	if ((p->fleet ? fleet_spawn(p, w, &e) : spawn_here(p, w, &e)) < 0) {
 		int err = errno;
 		free(w);
-		slots_give(&p->slots, (unsigned)slot);
 		if (e.step != SPAWN_OK)
 			fatal_spawn(p, &e);
-		else if (p->nw == 0)
+		else if (p->nw == 0 && err != EAGAIN) /* EAGAIN: no host may take one now */
 			log_die(EXIT_FATAL, "cannot start a worker: %s", strerror(err));
 		return NULL;
 	}
@@ -140,7 +150,8 @@ struct worker *life_start(struct pool *p)
 	p->st->alive = p->running;
 	if (p->nw > p->st->peak)
 		p->st->peak = p->nw;
-	log_event("worker %d started (%u alive, slot %u)", (int)w->pid, p->running, w->slot);
+	log_event("worker %d started (%u alive, slot %u%s%s)", (int)w->pid, p->running, w->slot,
+		  w->member ? " on " : "", w->member ? fleet_login(p, w->host) : "");
 	return w;
 }
 
@@ -160,11 +171,20 @@ void life_retire(struct pool *p, struct worker *w)
 	life_touch(p, w);
 }
 
+/* A remote worker is reached through its host (ssh forwards no signal). */
+static void signal_worker(struct pool *p, struct worker *w, int sig)
+{
+	if (w->member)
+		fleet_signal(p, w, sig);
+	else
+		worker_signal(w, sig);
+}
+
 void life_kill(struct pool *p, struct worker *w, int sig)
 {
 	life_retire(p, w);
 	w->state = WORKER_KILLING;
-	worker_signal(w, sig);
+	signal_worker(p, w, sig);
 	w->kill_at = sig == SIGKILL ? -1 : p->now + p->c->kill_grace;
 	life_touch(p, w);
 }
@@ -178,6 +198,8 @@ void life_ready(struct pool *p, struct worker *w, const char *how)
 	if (w->fifo_len)
 		w->head_since = p->now; /* its task's time starts now */
 	hist_add(&p->st->startup, (uint64_t)(p->now - w->started_at));
+	if (p->fleet)
+		fleet_ready(p, w);
 	char dur[32];
 	format_duration(dur, sizeof dur, p->now - w->started_at);
 	log_event("worker %d ready after %s (%s)", (int)w->pid, dur, how);
@@ -185,10 +207,11 @@ void life_ready(struct pool *p, struct worker *w, const char *how)
 	life_close_if_pending(p, w);
 }
 
-/* Whether a starting worker has been seen to read its stdin. */
+/* Whether a starting worker has been seen to read its stdin (a remote
+ * worker's is read by ssh: it cannot be). */
 static bool seen_reading(struct pool *p, struct worker *w)
 {
-	if (!w->ready && !p->c->ready_line && worker_has_read(w) == 1)
+	if (!w->ready && !p->c->ready_line && !w->member && worker_has_read(w) == 1)
 		life_ready(p, w, "read its input");
 	return w->ready;
 }
@@ -197,7 +220,7 @@ void life_close_if_pending(struct pool *p, struct worker *w)
 {
 	if (!w->close_pending || w->state != WORKER_RUNNING || w->out.len)
 		return;
-	if (w->fifo_len && !seen_reading(p, w))
+	if (w->fifo_len && !w->member && !seen_reading(p, w))
 		return; /* until it reads, its open stdin tells us whether it does */
 	life_retire(p, w);
 }
@@ -239,7 +262,9 @@ static void finish(struct pool *p, struct worker *w)
 	bool held = w->fifo_len > 0;
 	if (held)
 		fault_settle_held(p, w);
-	fault_note_exit(p, w, unexpected, held);
+	/* With -S, what its end says of its host comes first (fleet.c). */
+	if (!p->fleet || fleet_worker_ended(p, w))
+		fault_note_exit(p, w, unexpected, held);
 	if (w->replaced)
 		p->replacing--;
 	if (w->from_watch >= 0)
@@ -253,7 +278,8 @@ static void finish(struct pool *p, struct worker *w)
 	p->w[w->at] = p->w[--p->nw];
 	p->w[w->at]->at = w->at;
 	sig_untrack_group(w->pid);
-	slots_give(&p->slots, w->slot);
+	if (!p->fleet)
+		slots_give(&p->slots, w->slot);
 	worker_free(w);
 	free(w);
 }
@@ -303,7 +329,9 @@ void life_reap(struct pool *p)
 {
 	int status;
 	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (p->fleet && fleet_reaped(p, pid, status))
+			continue;
 		for (unsigned i = 0; i < p->nw; i++) {
 			struct worker *w = p->w[i];
 			if (w->pid != pid)
@@ -317,6 +345,7 @@ void life_reap(struct pool *p)
 				finish(p, w);
 			break;
 		}
+	}
 }
 
 /* SIGUSR2: replace every worker, a few at a time, each once it has answered
@@ -347,7 +376,7 @@ static struct worker *next_to_replace(const struct pool *p)
 
 void life_restart_step(struct pool *p)
 {
-	unsigned at_once = 1 + p->c->jobs / 8;
+	unsigned at_once = 1 + pool_jobs(p) / 8;
 	struct worker *old;
 	while (p->restarting && !p->stop && p->replacing < at_once) {
 		if (!(old = next_to_replace(p))) {
@@ -414,7 +443,7 @@ static int64_t worker_timers(struct pool *p, struct worker *w, bool *acted)
 	*acted = false;
 #define DUE(when) \
 	((t = (when)) <= p->now ? (*acted = true) : ((next < 0 || t < next) && (next = t, 0)))
-	if (!w->ready && w->sent && w->state == WORKER_RUNNING && DUE(w->check_at)) {
+	if (!w->ready && w->sent && w->state == WORKER_RUNNING && !w->member && DUE(w->check_at)) {
 		w->check_at = p->now + (w->close_pending ? CLOSE_CHECK_NS : READ_CHECK_NS);
 		if (seen_reading(p, w))
 			life_close_if_pending(p, w);
@@ -441,7 +470,7 @@ static int64_t worker_timers(struct pool *p, struct worker *w, bool *acted)
 		life_kill(p, w, SIGTERM);
 	}
 	if (w->state == WORKER_KILLING && w->kill_at > 0 && DUE(w->kill_at)) {
-		worker_signal(w, SIGKILL);
+		signal_worker(p, w, SIGKILL);
 		w->kill_at = -1;
 	}
 	if ((t = silence_due(p, w)) >= 0 && DUE(t))

@@ -40,6 +40,12 @@ static void release(struct pool *p, uint32_t slot)
 	tasks_give_back(&p->ts, slot);
 }
 
+/* Where t ran (-S), or ":" (here, or nowhere: a record that failed unrun). */
+static const char *host_of(const struct pool *p, const struct task *t)
+{
+	return t->pid ? fleet_login(p, t->host) : JOBLOG_HOST_LOCAL;
+}
+
 /* Write t's ending: data is its answer (wire form), or the cause of its
  * failure. Then its joblog row, which vouches for what was just written. */
 static void emit(struct pool *p, struct task *t, const char *data, size_t len)
@@ -52,14 +58,14 @@ static void emit(struct pool *p, struct task *t, const char *data, size_t len)
 			.error = t->failed ? data : NULL, .elen = t->failed ? len : 0,
 			.attempts = t->tries + !t->failed,
 			.slot = t->slot, .pid = t->pid, .start_ns = outcome_wall(p, t->t_sent),
-			.run_ns = t->run_ns});
+			.run_ns = t->run_ns, .host = host_of(p, t)});
 	else if (!t->failed)
 		r = output_result(&p->out, buf_head(&t->in), t->in.len, data, len);
 	if (r < 0 && !p->stop)
 		stop_now(p); /* the error itself is reported after the loop */
 	if (!p->jl)
 		return;
-	struct joblog_entry e = {.seq = t->seq, .host = JOBLOG_HOST_LOCAL,
+	struct joblog_entry e = {.seq = t->seq, .host = host_of(p, t),
 				 .start_wall_ns = outcome_wall(p, t->t_sent), .run_ns = t->run_ns,
 				 .send = t->wire_len, .slot = t->slot, .attempts = t->tries + 1,
 				 .outcome = "ok", .input = buf_head(&t->in), .len = t->in.len};
@@ -128,6 +134,8 @@ static void end(struct pool *p, uint32_t slot, const char *data, size_t len)
 void outcome_ok(struct pool *p, uint32_t slot, const char *ans, size_t len)
 {
 	p->st->ok++;
+	if (p->st->nhosts)
+		p->st->hosts[p->ts.t[slot].host].ok++;
 	p->ts.t[slot].failed = false;
 	end(p, slot, ans, len);
 }
@@ -149,6 +157,8 @@ void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, int exit
 	if (t->state == TASK_RUNNING)
 		t->run_ns = p->now - t->t_sent;
 	p->st->failed++;
+	if (p->st->nhosts && t->pid)
+		p->st->hosts[t->host].failed++;
 	end(p, slot, cause, strlen(cause));
 	stop_check_halt(p);
 }
@@ -192,7 +202,7 @@ void outcome_suspects(struct pool *p, const struct worker *w, const struct seqve
 		hi = r->first + r->len - 1 > hi ? r->first + r->len - 1 : hi;
 		for (uint64_t seq = r->first; p->jl && seq < r->first + r->len; seq++)
 			joblog_row(p->jl, p->out.queued,
-				   &(struct joblog_entry){.seq = seq, .host = JOBLOG_HOST_LOCAL,
+				   &(struct joblog_entry){.seq = seq, .host = fleet_login(p, w->host),
 							  .start_wall_ns = outcome_wall(p, p->now),
 							  .exitval = JOBLOG_EXIT_PROCPOOL,
 							  .slot = w->slot, .attempts = 1,

@@ -191,6 +191,7 @@ static unsigned busy_workers(const struct pool *p)
 static int64_t timers(struct pool *p)
 {
 	int64_t next = earliest(earliest(life_timers(p), stop_timers(p)), autojobs_timer(p));
+	next = earliest(next, fleet_timers(p, p->now));
 	if (p->c->progress) {
 		if (p->now >= p->prog.next) /* a redraw: count the busy */
 			p->st->busy = busy_workers(p);
@@ -255,6 +256,7 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	    (p->in_watch = loop_add(p->loop, input_fd(&p->in), POLLIN, on_input, p)) < 0)
 		log_die(EXIT_FATAL, "cannot set up: %s", strerror(errno));
 	sink_init(p, out_fd);
+	fleet_init(p);
 	autojobs_init(p);
 	if (c->progress)
 		progress_init(&p->prog, 2, p->now);
@@ -277,6 +279,7 @@ static void pool_fini(struct pool *p)
 	free(p->given);
 	heap_free(&p->deadlines);
 	loadidx_free(&p->takers);
+	fleet_fini(p);
 	tasks_free(&p->ts);
 	slots_free(&p->slots);
 	input_close(&p->in);

@@ -13,6 +13,8 @@
  *   silence.c    a worker that holds tasks and says nothing: buffering, or
  *                skipping answers; feeding it, flushing it, telling the user
  *   autojobs.c   -j auto: the pool's size from its measured throughput
+ *   fleet.c      hosts as members of the pool (-S): where a worker starts,
+ *                remote workers' start markers, hosts that fail as a unit
  *
  * Invariants:
  * - Every record read is in exactly one place: a free-standing failure or
@@ -87,6 +89,7 @@ struct pool {
 	struct heap deadlines;
 	struct worker **touched;
 	unsigned ntouched, tcap;
+	struct fleet *fleet; /* -S: the hosts (fleet.c); NULL without */
 
 	/* dispatch.c: the workers that may take tasks, by tasks held, so that
 	 * the least loaded is found without a scan; those given tasks in this
@@ -206,6 +209,38 @@ static inline int64_t pool_clock(void)
 static inline int64_t earliest(int64_t a, int64_t b)
 {
 	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
+/* fleet.c: with -S only (p->fleet set), but fleet_init, fleet_fini,
+ * fleet_timers and fleet_login, which take a pool without one. */
+void fleet_init(struct pool *p);
+void fleet_fini(struct pool *p);
+/* The pool's cap: the sum of the hosts' caps. */
+unsigned fleet_jobs(const struct pool *p);
+/* Start w on the host that should take the next worker. 0, or -1 with
+ * errno (EAGAIN: no host may take one now) and e as worker_start sets it. */
+int fleet_spawn(struct pool *p, struct worker *w, struct spawn_error *e);
+/* A remote worker's output: drop what came before its start marker. true
+ * once past it (what is left in w->in is the worker's). */
+bool fleet_past_marker(struct pool *p, struct worker *w);
+void fleet_ready(struct pool *p, struct worker *w);
+/* Signal a remote worker (ssh forwards none). */
+void fleet_signal(struct pool *p, struct worker *w, int sig);
+/* w is gone: its host's counts, slot and rules. true when the pool's rules
+ * for a worker's exit (fault_note_exit) apply as well. */
+bool fleet_worker_ended(struct pool *p, struct worker *w);
+/* pid reaped with status is one of the fleet's own (an ssh master). */
+bool fleet_reaped(struct pool *p, pid_t pid, int status);
+/* Run the hosts' due timers; the next deadline, or -1. */
+int64_t fleet_timers(struct pool *p, int64_t now);
+/* Host number host, as the joblog's Host column names it (":" for this
+ * machine, and without -S). */
+const char *fleet_login(const struct pool *p, unsigned host);
+
+/* The most workers alive at once: -j, or with -S the sum of the caps. */
+static inline unsigned pool_jobs(const struct pool *p)
+{
+	return p->fleet ? fleet_jobs(p) : p->c->jobs;
 }
 
 /* silence.c */

@@ -103,7 +103,8 @@ static bool feed_more(struct worker *w)
 
 void silence_check(struct pool *p, struct worker *w)
 {
-	if (worker_waits_for_input(w) == 0) {
+	/* A remote worker's stdin is read by ssh: what it waits for cannot be told. */
+	if (!w->member && worker_waits_for_input(w) == 0) {
 		/* Busy: a slow task. */
 		w->starved_since = 0;
 		w->quiet_wait = w->quiet_wait * 2 > QUIET_MAX_NS ? QUIET_MAX_NS : w->quiet_wait * 2;

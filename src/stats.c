@@ -21,25 +21,63 @@ void stats_init(struct stats *s, int64_t now, uint64_t total)
 	hist_init(&s->startup);
 }
 
+static void free_slots(struct stats *s)
+{
+	free(s->slot_workers);
+	free(s->slot_tasks);
+	s->slot_workers = s->slot_tasks = NULL;
+	s->nslots = 0;
+}
+
 int stats_slots(struct stats *s, unsigned n)
 {
-	stats_free(s);
+	free_slots(s);
 	s->slot_workers = calloc(n, sizeof *s->slot_workers);
 	s->slot_tasks = calloc(n, sizeof *s->slot_tasks);
 	if (!s->slot_workers || !s->slot_tasks) {
-		stats_free(s);
+		free_slots(s);
 		return -1;
 	}
 	s->nslots = n;
 	return 0;
 }
 
+int stats_hosts(struct stats *s, unsigned n)
+{
+	if (!(s->hosts = calloc(n, sizeof *s->hosts)))
+		return -1;
+	s->nhosts = n;
+	for (unsigned i = 0; i < n; i++)
+		hist_init(&s->hosts[i].startup);
+	return 0;
+}
+
 void stats_free(struct stats *s)
 {
-	free(s->slot_workers);
-	free(s->slot_tasks);
-	s->slot_workers = s->slot_tasks = NULL;
-	s->nslots = 0;
+	free_slots(s);
+	for (unsigned i = 0; i < s->nhosts; i++)
+		free(s->hosts[i].name);
+	free(s->hosts);
+	s->hosts = NULL;
+	s->nhosts = 0;
+}
+
+/* --stats: a line per host, after the summary. */
+static void print_hosts(const struct stats *s, int fd)
+{
+	for (unsigned i = 0; i < s->nhosts; i++) {
+		const struct host_stats *h = &s->hosts[i];
+		char su[32], line[400];
+		format_duration(su, sizeof su, (int64_t)hist_percentile(&h->startup, 50));
+		int n = snprintf(line, sizeof line,
+				 "  host      %s: %llu ok, %llu failed, %llu workers, start-up median "
+				 "%s, down %u times\n",
+				 h->name ? h->name : "?", (unsigned long long)h->ok,
+				 (unsigned long long)h->failed, (unsigned long long)h->workers, su,
+				 h->downs);
+		if (n > 0)
+			log_write(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+	}
 }
 
 static double rate(const struct stats *s, int64_t elapsed)
@@ -120,6 +158,7 @@ void stats_print(const struct stats *s, int fd, int64_t now, bool final)
 	/* One write, through log: a --progress line must make way for it. */
 	if (n > 0)
 		log_write(fd, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+	print_hosts(s, fd);
 }
 
 static void json_hist(FILE *f, const char *name, const struct hist *h)
@@ -167,6 +206,19 @@ int stats_write_json(const struct stats *s, int fd)
 		/* The reason is procpool's own text: no quotes, no control bytes. */
 		fprintf(f, "], \"holds\": %u, \"tasks_per_s_held\": %.1f, \"why\": \"%s\"},\n",
 			s->size_holds, s->size_rate, s->size_why);
+	}
+	if (s->nhosts) {
+		/* Logins hold no byte JSON would escape (host.c checks them). */
+		fprintf(f, "  \"hosts\": [");
+		for (unsigned i = 0; i < s->nhosts; i++) {
+			const struct host_stats *h = &s->hosts[i];
+			fprintf(f, "%s\n    {\"host\": \"%s\", \"workers\": %llu, \"ok\": %llu, "
+				   "\"failed\": %llu, \"downs\": %u, \"startup_p50_ns\": %llu}",
+				i ? "," : "", h->name ? h->name : "", (unsigned long long)h->workers,
+				(unsigned long long)h->ok, (unsigned long long)h->failed, h->downs,
+				(unsigned long long)hist_percentile(&h->startup, 50));
+		}
+		fprintf(f, "\n  ],\n");
 	}
 	fprintf(f, "  \"cpu_ns\": {\"user\": %llu, \"system\": %llu},\n",
 		(unsigned long long)s->cpu_user_ns, (unsigned long long)s->cpu_sys_ns);

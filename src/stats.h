@@ -11,6 +11,15 @@
 
 #include "hist.h"
 
+/* One host's share (-S), by its index among the hosts. */
+struct host_stats {
+	char *name;          /* its login; ":" for this machine */
+	uint64_t workers;    /* started there */
+	uint64_t ok, failed; /* tasks that ended there */
+	unsigned downs;      /* times it went down */
+	struct hist startup; /* spawn to ready, of its workers */
+};
+
 struct stats {
 	int64_t t0;           /* monotonic ns at start */
 	uint64_t read, ok, failed, retried, skipped, not_run;
@@ -33,11 +42,16 @@ struct stats {
 	unsigned size_holds;  /* the size it settled on last */
 	double size_rate;     /* tasks/s it measured there */
 	char size_why[96];
+	unsigned nhosts;      /* with -S (stats_hosts) */
+	struct host_stats *hosts;
 };
 
 void stats_init(struct stats *s, int64_t now, uint64_t total);
 /* Count per slot, for n slots: 0, or -1 when out of memory. */
 int stats_slots(struct stats *s, unsigned n);
+/* Count per host, for n hosts (names set by the caller, freed here): 0, or
+ * -1 when out of memory. */
+int stats_hosts(struct stats *s, unsigned n);
 void stats_free(struct stats *s);
 /* -j auto asked for size, for the reason why. */
 void stats_note_size(struct stats *s, unsigned size, const char *why);

@@ -29,6 +29,7 @@ struct task {
 	uint32_t wire_len; /* bytes given to the worker, for the joblog row */
 	int32_t pid;      /* worker that ran it last */
 	uint32_t slot;    /* that worker's slot */
+	uint32_t host;    /* and its host (-S) */
 	uint32_t tries;   /* attempts that ended with the worker's death */
 	int32_t avoid_pid; /* it failed on this worker: run it again elsewhere */
 	enum task_state state;

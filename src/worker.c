@@ -155,7 +155,8 @@ void worker_close_input(struct worker *w, bool ours)
 	w->closed_by_us = ours;
 	/* It may read on after the close: keep a read end of its stdin to
 	 * learn later how far (a worker that never reads, such as echo). */
-	if (ours && w->read_to_at_close >= 0 && (uint64_t)w->read_to_at_close < w->sent) {
+	if (ours && !w->member && w->read_to_at_close >= 0 &&
+	    (uint64_t)w->read_to_at_close < w->sent) {
 		w->peek_fd = os_open_stdin_of(w->pid, w->stdin_ino);
 		/* No reader left (it has exited): it read what it read. */
 		w->read_final = w->peek_fd < 0 && os_pipe_unread_by_all(w->to_fd);

@@ -109,6 +109,9 @@ struct worker {
 	struct heap_node due;    /* its nearest deadline */
 	bool touched;            /* its deadlines are to be looked at this turn */
 	unsigned touched_at;     /* its place in the list of those */
+	unsigned host;      /* its host among -S's (fleet.c); 0 without -S */
+	struct fleet_member *member; /* fleet.c's, when it runs on another host:
+				      * its stdin is then ssh's, not its own */
 };
 
 /* Start a worker. 0, or -1 with errno and e saying what failed. */

@@ -67,3 +67,9 @@ auto_field() {
 	assert_status 125
 	run -0 grep -c -- '--min 3 is above --max-jobs 2' "$T/err"
 }
+
+@test "-j auto with -S: a usage error, exit 125 (each host has its own cap)" {
+	ppio /dev/null -j auto -S 127.0.0.2 -- cat
+	assert_status 125
+	run -0 grep -c -- '-j auto cannot be used with -S or --sshloginfile, where each host has its own cap' "$T/err"
+}

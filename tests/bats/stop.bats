@@ -38,13 +38,16 @@ status_file_written() {
 	BG_PIDS+=("$PP_PID")
 	local pp=$PP_PID
 	exec 4<"$T/fifo" # a reader that holds the pipe open and reads nothing
-	sleep 2
-	local rss pos pos2
-	pos=$(awk '/^pos:/ {print $2}' "/proc/$pp/fdinfo/0")
-	sleep 1
-	pos2=$(awk '/^pos:/ {print $2}' "/proc/$pp/fdinfo/0")
+	# A megabyte of results waits, plus the window; then reading stops:
+	# the input's offset holds still for a second (on a busy machine the
+	# workers may take a while to fill what waits).
+	local rss pos=-1 pos2=-2 deadline=$((SECONDS + 30))
+	while [ "$pos2" != "$pos" ] && ((SECONDS < deadline)); do
+		pos=$(awk '/^pos:/ {print $2}' "/proc/$pp/fdinfo/0")
+		sleep 1
+		pos2=$(awk '/^pos:/ {print $2}' "/proc/$pp/fdinfo/0")
+	done
 	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pp/status")
-	# A megabyte of results waits, plus the window; then reading stops.
 	assert_equal "$pos2" "$pos"
 	((pos < 8000000)) || fail "procpool read ${pos} bytes of input while its reader was stalled"
 	((rss < 40000)) || fail "procpool grew to ${rss} kB while its reader was stalled"

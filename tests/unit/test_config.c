@@ -395,6 +395,41 @@ static void test_parse_arg_files(void)
 		  "cmd");
 }
 
+/* Hosts: -S lists kept in order (checked now), files kept for set-up,
+ * --ssh checked and named once, --host-retry a duration. */
+static void test_parse_hosts(void)
+{
+	PARSE_OK(4, "cmd");
+	CHECK(c.nsshlogins == 0 && c.nsshloginfiles == 0);
+	CHECK_STR("ssh", c.ssh);
+	CHECK_INT(30000000000, c.host_retry);
+	PARSE_OK(4, "-S", "2/a,:", "--sshlogin=bob@b:2222", "-Sc", "--sshloginfile", "farm",
+		 "--ssh", "srun -w {host}", "--host-retry", "2m", "cmd");
+	CHECK_UINT(3, c.nsshlogins);
+	if (c.nsshlogins == 3) {
+		CHECK_STR("2/a,:", c.sshlogins[0]);
+		CHECK_STR("bob@b:2222", c.sshlogins[1]);
+		CHECK_STR("c", c.sshlogins[2]);
+	}
+	CHECK_UINT(1, c.nsshloginfiles);
+	CHECK_STR("farm", c.sshloginfiles[0]);
+	CHECK_STR("srun -w {host}", c.ssh);
+	CHECK_INT(120000000000, c.host_retry);
+	CHECK_ARGV("cmd");
+	PARSE_ERR("invalid --sshlogin 'b c': expected [N/][user@]host[:port] or :, the host a name "
+		  "or address", "-S", "a,b c", "cmd");
+	PARSE_ERR("invalid --sshlogin '0/a': N/ must be a number of workers from 1 to 100000",
+		  "--sshlogin", "0/a", "cmd");
+	PARSE_ERR("invalid --ssh 'ssh \\'x': a quote is not closed, or it ends in a backslash",
+		  "--ssh", "ssh 'x", "cmd");
+	PARSE_ERR("--ssh given twice", "--ssh", "ssh", "--ssh", "rsh", "cmd");
+	PARSE_ERR("invalid --host-retry '0': expected a duration above 0, such as 30s or 5m",
+		  "--host-retry", "0", "cmd");
+	PARSE_ERR("option '--sshlogin' needs a value", "-S");
+	PARSE_ERR("option '--ss' is ambiguous (--sshlogin, --sshloginfile, --ssh)", "--ss", "x",
+		  "cmd");
+}
+
 /* A later value replaces an earlier one, but a file to write is named once. */
 static void test_parse_twice(void)
 {
@@ -574,6 +609,7 @@ int main(void)
 	TEST_RUN(test_parse_errors_escaped);
 	TEST_RUN(test_parse_ambiguous);
 	TEST_RUN(test_parse_arg_files);
+	TEST_RUN(test_parse_hosts);
 	TEST_RUN(test_parse_twice);
 	TEST_RUN(test_parse_value_for_flag);
 	TEST_RUN(test_parse_command);
