@@ -47,7 +47,7 @@ struct worker {
 	int to_watch, from_watch;
 	struct buf out;     /* encoded tasks not yet in the pipe */
 	struct buf in;      /* answer bytes not yet split into lines */
-	size_t scanned;     /* --answer-end: bytes of an unfinished answer looked at */
+	size_t scanned;     /* bytes of an unfinished answer looked at */
 	uint32_t *fifo;     /* task slots in flight, oldest first */
 	uint32_t fifo_cap, fifo_head, fifo_len;
 	int64_t started_at;
