@@ -78,6 +78,10 @@ static bool answer_is_bad(struct pool *p, struct worker *w, const char *a, size_
 	if (w->fifo_len == 0) {
 		outcome_suspects(p, w, &w->last_epoch, "wrote more answers than it had tasks");
 		fault_protocol(p, w, "wrote output while holding no task");
+	} else if (w->nrefs && p->ts.t[worker_head(w)].wire_end > w->sent) {
+		/* Its bytes may still be written from the task's own: it must
+		 * not end before then. And no worker answers a line unread. */
+		fault_protocol(p, w, "answered a task before it was written whole");
 	} else if (len > p->c->max_record) {
 		fault_protocol(p, w, "wrote an answer longer than --max-record");
 	} else if (p->c->wire == WIRE_BASE64 && !error && (bad = base64_check(a, len, NULL))) {

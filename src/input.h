@@ -25,6 +25,7 @@ struct input {
 	bool eof;          /* the last fd has ended */
 	struct buf buf;
 	struct framer fr;
+	const char *last; /* the record input_next() returned last, or NULL */
 };
 
 enum input_kind {
@@ -47,5 +48,10 @@ ssize_t input_read(struct input *in, char *p, size_t n);
 /* input_read() into the buffer. */
 ssize_t input_fill(struct input *in);
 enum input_kind input_next(struct input *in, const char **rec, size_t *len);
+/* Keep rec[0..len) in dst (its old bytes dropped). A long record that
+ * input_next() just returned is taken with the buffer that holds it, the
+ * bytes read after it moving to a new one, so its bytes are never copied;
+ * anything else is copied. 0, or -1 when out of memory (dst unchanged). */
+int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst);
 
 #endif

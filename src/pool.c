@@ -107,7 +107,7 @@ static void admit(struct pool *p, const char *rec, size_t len, const char *outco
 		outcome = "invalid";
 	uint32_t slot = tasks_take(&p->ts, seq);
 	struct task *t = &p->ts.t[slot];
-	if (buf_set(&t->in, rec, len) < 0)
+	if (input_hold(&p->in, rec, len, &t->in) < 0)
 		log_die(EXIT_FATAL, "out of memory holding record %llu", (unsigned long long)seq);
 	p->held += len;
 	t->t_read = t->t_sent = p->now;
