@@ -30,7 +30,10 @@ static size_t encode_task(struct pool *p, struct worker *w, const struct task *t
 	bool as_read = p->c->base64_io == (p->c->wire == WIRE_BASE64);
 	bool b64 = p->c->wire == WIRE_BASE64;
 	if (as_read && n >= BY_REF_MIN) {
-		if (worker_queue_ref(w, s, n) < 0 || buf_append(o, "\n", 1) < 0)
+		int fd = -1;
+		off_t off = 0;
+		input_file_of(&p->in, s, &fd, &off);
+		if (worker_queue_ref(w, s, n, fd, off) < 0 || buf_append(o, "\n", 1) < 0)
 			log_die(EXIT_FATAL, "out of memory");
 		return n + 1;
 	}

@@ -1,15 +1,28 @@
 /* input: block reads and record framing; see input.h. */
 #include "input.h"
 
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "log.h"
+#include "os.h"
 #include "util.h"
 
 #define READ_SIZE (128 * 1024) /* at most, a read: what follows a record is copied */
 #define TAKE_MIN (64 * 1024)   /* a record this long is taken, not copied */
+/* Mapped pages kept behind the reading: more than the pool lets queued
+ * tasks hold (HOLD_BYTES), so that what it copies to a worker is still in. */
+#define LET_GO_LAG (20u << 20)
+#define LET_GO_STEP (1u << 20) /* let go of them this many at a time */
 
-void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_t max_record)
+void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_t max_record,
+		bool map)
 {
+	in->map = map;
 	in->fds = fds;
 	in->nfds = nfds;
 	in->at = 0;
@@ -17,12 +30,91 @@ void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_
 	in->eof = nfds == 0;
 	in->buf = (struct buf)BUF_INIT;
 	in->last = NULL;
+	in->maps = NULL;
+	in->nmaps = in->mapped_upto = 0;
+	in->mapped = false;
 	frame_init(&in->fr, sep, max_record);
 }
 
 void input_close(struct input *in)
 {
 	buf_free(&in->buf);
+	for (unsigned i = 0; i < in->nmaps; i++)
+		munmap(in->maps[i].p, in->maps[i].len);
+	free(in->maps);
+	in->maps = NULL;
+	in->nmaps = 0;
+	in->mapped = false;
+}
+
+/* A mapped file that shrinks under us faults on the pages it lost: say so
+ * and go, rather than die of SIGBUS unexplained. */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "procpool: the input file shrank while it was read\n";
+	(void)sig;
+	if (write(2, msg, sizeof msg - 1) < 0) {
+		/* nothing more to say */
+	}
+	_exit(EXIT_FATAL);
+}
+
+/* Map the regular file being read, from its offset to its end, for buf to
+ * show; false when it is no regular file or cannot be mapped (it is read). */
+static bool map_file(struct input *in)
+{
+	int fd = in->fds[in->at];
+	struct stat st;
+	off_t off = lseek(fd, 0, SEEK_CUR);
+	long page = sysconf(_SC_PAGESIZE);
+	if (!in->map || in->at < in->mapped_upto || off < 0 || page <= 0 || fstat(fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size <= off)
+		return false;
+	in->mapped_upto = in->at + 1;
+	if (!in->maps && !(in->maps = calloc(in->nfds, sizeof *in->maps)))
+		return false;
+	off_t base = off - off % page;
+	size_t len = (size_t)(st.st_size - base);
+	void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, base);
+	if (m == MAP_FAILED)
+		return false;
+	os_read_ahead(m, len);
+	struct sigaction sa = {.sa_handler = on_sigbus};
+	sigaction(SIGBUS, &sa, NULL);
+	in->maps[in->nmaps++] = (struct input_map){m, len, fd, base};
+	buf_free(&in->buf);
+	buf_borrow(&in->buf, (char *)m + (off - base), (size_t)(st.st_size - off));
+	in->mapped = true;
+	in->map_end = st.st_size;
+	in->let_go = 0;
+	return true;
+}
+
+/* Let go of the mapped pages of buf before its byte upto. */
+static void let_go(struct input *in, size_t upto)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)in->buf.data + in->let_go + page - 1) / page * page;
+	uintptr_t to = ((uintptr_t)in->buf.data + upto) / page * page;
+	if (to > from)
+		os_let_go((void *)from, to - from);
+	if (upto > in->let_go)
+		in->let_go = upto;
+}
+
+/* The mapping is all looked at, bar a last record without its separator:
+ * that goes into a buffer of its own, and the file is read on from the
+ * mapping's end (0 bytes, unless it grew). */
+static int leave_mapping(struct input *in)
+{
+	struct buf rest = BUF_INIT;
+	if (buf_append(&rest, buf_head(&in->buf), in->buf.len) < 0)
+		return -1;
+	let_go(in, in->buf.off);
+	in->at_boundary = in->buf.len == 0;
+	in->buf = rest;
+	in->mapped = false;
+	return lseek(in->fds[in->at], in->map_end, SEEK_SET) < 0 ? -1 : 0;
 }
 
 int input_fd(const struct input *in)
@@ -51,6 +143,10 @@ ssize_t input_read(struct input *in, char *p, size_t n)
 
 ssize_t input_fill(struct input *in)
 {
+	if (in->mapped && leave_mapping(in) < 0)
+		return -1;
+	if (in->buf.len == 0 && !in->eof && map_file(in))
+		return (ssize_t)in->buf.len;
 	if (in->buf.len == 0)
 		in->buf.off = 0;
 	if (buf_reserve_block(&in->buf, READ_SIZE) < 0)
@@ -64,6 +160,10 @@ ssize_t input_fill(struct input *in)
 
 enum input_kind input_next(struct input *in, const char **rec, size_t *len)
 {
+	/* The records before buf.off have been held (and looked at): their
+	 * pages may go. */
+	if (in->mapped && in->buf.off > in->let_go + LET_GO_LAG + LET_GO_STEP)
+		let_go(in, in->buf.off - LET_GO_LAG);
 	for (;;) {
 		size_t used;
 		enum frame_kind k = frame_next(&in->fr, buf_head(&in->buf), in->buf.len, in->eof,
@@ -88,6 +188,11 @@ enum input_kind input_next(struct input *in, const char **rec, size_t *len)
 
 int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst)
 {
+	if (rec == in->last && in->mapped) {
+		buf_free(dst);
+		buf_borrow(dst, rec, len);
+		return 0;
+	}
 	if (rec != in->last || len < TAKE_MIN)
 		return buf_set(dst, rec, len);
 	/* The bytes after it are at most a read's. */
@@ -104,4 +209,17 @@ int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst)
 	in->buf = rest;
 	in->last = NULL;
 	return 0;
+}
+
+bool input_file_of(const struct input *in, const char *p, int *fd, off_t *off)
+{
+	for (unsigned i = 0; i < in->nmaps; i++) {
+		const struct input_map *m = &in->maps[i];
+		if (p >= (const char *)m->p && p < (const char *)m->p + m->len) {
+			*fd = m->fd;
+			*off = m->off + (p - (const char *)m->p);
+			return true;
+		}
+	}
+	return false;
 }

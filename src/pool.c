@@ -239,7 +239,10 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	p->loop = loop_new();
 	if (!p->loop || tasks_init(&p->ts, WINDOW, c->keep_order) < 0)
 		log_die(EXIT_FATAL, "out of memory");
-	input_init(&p->in, in_fds, n_in, c->base64_io ? '\n' : c->sep, c->max_record);
+	/* Map a file when tasks go to workers as read and nothing else reads
+	 * them later (--tag, --json, --joblog would, its pages let go). */
+	bool map = c->base64_io == (c->wire == WIRE_BASE64) && !c->tag && !c->json && !c->joblog;
+	input_init(&p->in, in_fds, n_in, c->base64_io ? '\n' : c->sep, c->max_record, map);
 	open_side_files(p);
 	int sfd = sig_init();
 	if (sfd < 0 || (p->sig_watch = loop_add(p->loop, sfd, POLLIN, on_signal, p)) < 0 ||

@@ -40,11 +40,15 @@ struct seqvec {
 
 /* Bytes of a long task written from where the task holds them instead of
  * being copied into out: they go into the stream at position at (counted
- * as sent is). What holds them must keep them, unmoved, until written. */
+ * as sent is). What holds them must keep them, unmoved, until written.
+ * When they are a file's (fd >= 0, at offset off), they are spliced from
+ * it: they never pass through our memory. */
 struct wref {
 	uint64_t at;
 	const char *p;
 	size_t n;
+	int fd;
+	off_t off;
 };
 
 struct worker {
@@ -129,10 +133,11 @@ uint32_t worker_pop(struct worker *w);
 
 /* Queue n bytes at p to be written from there, after everything queued
  * so far; what follows them goes into out. p must stay valid and unmoved
- * until they are written or the worker's stdin is closed. 0 or -1 (out of
- * memory). Whatever is queued, out holds bytes to write after it, so
+ * until they are written or the worker's stdin is closed. With fd >= 0
+ * they are the bytes of that file at offset off, spliced from it (p is
+ * read only where splicing is refused). 0 or -1 (out of memory). Whatever is queued, out holds bytes to write after it, so
  * out.len > 0 says whether anything is left to write. */
-int worker_queue_ref(struct worker *w, const char *p, size_t n);
+int worker_queue_ref(struct worker *w, const char *p, size_t n, int fd, off_t off);
 /* Bytes queued and not yet written, refs included. */
 uint64_t worker_unsent(const struct worker *w);
 /* Write queued task bytes. 1 when all are out, 0 when the pipe is full,

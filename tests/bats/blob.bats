@@ -173,3 +173,41 @@ while os.read(0, 65536):
 	assert_line --regexp "^procpool: worker [0-9]+ broke the protocol: answered a task before it was written whole; stopping it$"
 	assert_line --regexp "^procpool: record 2: worker [0-9]+ answered a task before it was written whole; input 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'$"
 }
+
+@test "a file on stdin is read from where its offset stands, however unaligned" {
+	# bash's read leaves a regular file's offset just after the line it
+	# read: 1,000,001 bytes in, not on a page boundary.
+	{ head -c 1000000 /dev/zero | tr '\0' s; echo; sed -n 5,6p "$BATS_FILE_TMPDIR/b64.lines"; } >"$T/in"
+	sed -n 2,3p "$T/in" >"$T/expected"
+	status=0
+	{ read -r _ && pp -b -k -- "$WORKERS_BIN/lineecho" >"$T/out" 2>"$T/err"; } <"$T/in" || status=$?
+	assert_status 0
+	assert_files_equal "$T/expected" "$T/out"
+}
+
+@test "several -a files: each file's last record ends at its end, records run on, large and small" {
+	local d=$BATS_FILE_TMPDIR
+	sed -n 6p "$d/raw.lines" | head -c -1 >"$T/a" # 16 MiB, no newline
+	printf 'x\ny' >"$T/b"
+	sed -n 1,5p "$d/raw.lines" >"$T/c"
+	{ cat "$T/a"; echo; cat "$T/b"; echo; cat "$T/c"; } >"$T/expected"
+	pp -a "$T/a" -a "$T/b" -a - -a "$T/c" -k -j2 -- "$WORKERS_BIN/lineecho" \
+		</dev/null >"$T/out" 2>"$T/err"
+	assert_files_equal "$T/expected" "$T/out"
+	assert_stderr_empty
+}
+
+@test "an input file that shrinks while it is read stops procpool with a message, exit 124" {
+	# The worker holds its first task until the file has been cut short;
+	# the records procpool has not read yet are then gone from under it.
+	seq 200000 >"$T/in"
+	pp_bg "$T/in" -k -j1 --depth 1 -- \
+		sh -c 'read -r l; : >"$0.read"; while [ ! -e "$0" ]; do sleep 0.05; done; echo "$l"; exec cat' "$T/go"
+	wait_for 20 test -e "$T/go.read"
+	: >"$T/in"
+	touch "$T/go"
+	pp_wait
+	assert_status 124
+	run cat "$T/err"
+	assert_output "procpool: the input file shrank while it was read"
+}
