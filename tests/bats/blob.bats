@@ -211,3 +211,15 @@ while os.read(0, 65536):
 	run cat "$T/err"
 	assert_output "procpool: the input file shrank while it was read"
 }
+
+@test "long answers to a reader that is slow to start arrive whole and in order" {
+	# Each answer is written from where it was read, and what stdout does
+	# not take at once waits in the buffer: nothing is lost or reordered.
+	local d=$BATS_FILE_TMPDIR
+	sed -n 1,6p "$d/raw.lines" >"$T/in"
+	status=0
+	pp -k -j2 -- "$WORKERS_BIN/lineecho" <"$T/in" 2>"$T/err" | { sleep 1; cat; } >"$T/out" || status=$?
+	assert_status 0
+	assert_files_equal "$T/in" "$T/out"
+	assert_stderr_empty
+}
