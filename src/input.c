@@ -74,6 +74,8 @@ static bool map_file(struct input *in)
 	if (!in->maps && !(in->maps = calloc(in->nfds, sizeof *in->maps)))
 		return false;
 	off_t base = off - off % page;
+	if ((uintmax_t)(st.st_size - base) > SIZE_MAX)
+		return false; /* larger than memory can show */
 	size_t len = (size_t)(st.st_size - base);
 	void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, base);
 	if (m == MAP_FAILED)
@@ -83,19 +85,31 @@ static bool map_file(struct input *in)
 	sigaction(SIGBUS, &sa, NULL);
 	in->maps[in->nmaps++] = (struct input_map){m, len, fd, base};
 	buf_free(&in->buf);
-	buf_borrow(&in->buf, (char *)m + (off - base), (size_t)(st.st_size - off));
+	in->shown = (size_t)(st.st_size - off);
+	buf_borrow(&in->buf, (char *)m + (off - base), in->shown);
 	in->mapped = true;
 	in->map_end = st.st_size;
 	in->let_go = 0;
 	return true;
 }
 
-/* Let go of the mapped pages of buf before its byte upto. */
-static void let_go(struct input *in, size_t upto)
+/* The mapped bytes before where the reading stands: their pages may go
+ * but for the last LET_GO_LAG. (buf.off is no measure: an emptied buf
+ * starts again at 0.) */
+static size_t past(const struct input *in)
 {
+	return in->shown - in->buf.len;
+}
+
+/* Let go of the pages of the mapped bytes before the LET_GO_LAG last of
+ * those looked at. */
+static void let_go(struct input *in)
+{
+	size_t upto = past(in) > LET_GO_LAG ? past(in) - LET_GO_LAG : 0;
+	const char *first = in->buf.data; /* a borrowed buf's data does not move */
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t from = ((uintptr_t)in->buf.data + in->let_go + page - 1) / page * page;
-	uintptr_t to = ((uintptr_t)in->buf.data + upto) / page * page;
+	uintptr_t from = ((uintptr_t)first + in->let_go + page - 1) / page * page;
+	uintptr_t to = ((uintptr_t)first + upto) / page * page;
 	if (to > from)
 		os_let_go((void *)from, to - from);
 	if (upto > in->let_go)
@@ -110,8 +124,8 @@ static int leave_mapping(struct input *in)
 	struct buf rest = BUF_INIT;
 	if (buf_append(&rest, buf_head(&in->buf), in->buf.len) < 0)
 		return -1;
-	let_go(in, in->buf.off);
-	in->at_boundary = in->buf.len == 0;
+	let_go(in);
+	in->at_boundary = in->buf.data[in->shown - 1] == in->fr.sep; /* as a read would say */
 	in->buf = rest;
 	in->mapped = false;
 	return lseek(in->fds[in->at], in->map_end, SEEK_SET) < 0 ? -1 : 0;
@@ -162,8 +176,8 @@ enum input_kind input_next(struct input *in, const char **rec, size_t *len)
 {
 	/* The records before buf.off have been held (and looked at): their
 	 * pages may go. */
-	if (in->mapped && in->buf.off > in->let_go + LET_GO_LAG + LET_GO_STEP)
-		let_go(in, in->buf.off - LET_GO_LAG);
+	if (in->mapped && past(in) > in->let_go + LET_GO_LAG + LET_GO_STEP)
+		let_go(in);
 	for (;;) {
 		size_t used;
 		enum frame_kind k = frame_next(&in->fr, buf_head(&in->buf), in->buf.len, in->eof,

@@ -45,7 +45,8 @@ struct input {
 	unsigned mapped_upto; /* fds before this one have been looked at for it */
 	bool mapped;          /* buf shows maps[nmaps - 1] */
 	off_t map_end;        /* the file's offset where that mapping ends */
-	size_t let_go;        /* bytes of buf let go of, from its start */
+	size_t shown;         /* bytes of the file buf showed at first */
+	size_t let_go;        /* bytes of them let go of, from the first */
 };
 
 struct input_map {
