@@ -59,6 +59,11 @@ void base64_encode(char *dst, const void *src, size_t n)
 
 const char *base64_check(const char *src, size_t n, size_t *where)
 {
+	return base64_check_from(src, n, 0, where);
+}
+
+const char *base64_check_from(const char *src, size_t n, size_t known, size_t *where)
+{
 	const uint8_t *s = (const uint8_t *)src;
 	size_t at = 0;
 	const char *why = NULL;
@@ -71,7 +76,7 @@ const char *base64_check(const char *src, size_t n, size_t *where)
 	if (n == 0)
 		return NULL;
 	/* The body: every quad but the last is four alphabet characters. */
-	at = b64scan_span(src, n - 4);
+	at = known < n - 4 ? known + b64scan_span(src + known, n - 4 - known) : n - 4;
 	if (at < n - 4) {
 		why = s[at] == '=' ? "padding before the end" : "character outside the alphabet";
 		goto out;

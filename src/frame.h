@@ -16,6 +16,13 @@ struct framer {
 	size_t max;    /* longest record accepted */
 	bool skipping; /* inside a too-long record */
 	size_t scanned; /* bytes of the unfinished record already looked at */
+	/* Base64 records (set base64 after frame_init): the scan for the
+	 * separator first runs through the record while it holds only base64
+	 * alphabet characters, so that checking it need not look at those
+	 * again. alpha: how many lead the unfinished record; last_alpha: the
+	 * record last returned. */
+	bool base64;
+	size_t alpha, last_alpha;
 };
 
 enum frame_kind {

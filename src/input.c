@@ -20,9 +20,9 @@
 #define LET_GO_STEP (1u << 20) /* let go of them this many at a time */
 
 void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_t max_record,
-		bool map)
+		unsigned flags)
 {
-	in->map = map;
+	in->map = flags & INPUT_MAP;
 	in->fds = fds;
 	in->nfds = nfds;
 	in->at = 0;
@@ -34,6 +34,7 @@ void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_
 	in->nmaps = in->mapped_upto = 0;
 	in->mapped = false;
 	frame_init(&in->fr, sep, max_record);
+	in->fr.base64 = flags & INPUT_BASE64;
 }
 
 void input_close(struct input *in)
@@ -223,6 +224,11 @@ int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst)
 	in->buf = rest;
 	in->last = NULL;
 	return 0;
+}
+
+size_t input_alphabet(const struct input *in, const char *rec)
+{
+	return rec == in->last ? in->fr.last_alpha : 0;
 }
 
 bool input_file_of(const struct input *in, const char *p, int *fd, off_t *off)

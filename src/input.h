@@ -63,12 +63,20 @@ enum input_kind {
 	INPUT_END,      /* every record has been returned */
 };
 
+enum {
+	/* Map the regular files (for a caller that, after input_hold(), reads
+	 * a record's bytes at most once more, soon: their pages are let go
+	 * behind the reading). */
+	INPUT_MAP = 1,
+	/* Records are base64 lines: input_alphabet() says how far each is
+	 * made of alphabet characters, found in the scan for its end. */
+	INPUT_BASE64 = 2,
+};
+
 /* Read records from the nfds fds (at least one), which stay the caller's
- * and must stay open until input_close(). map: map the regular files among
- * them (for a caller that, after input_hold(), reads a record's bytes at
- * most once more, soon: its pages are let go behind the reading). */
+ * and must stay open until input_close(); flags: INPUT_*. */
 void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_t max_record,
-		bool map);
+		unsigned flags);
 void input_close(struct input *in);
 /* The fd to wait on and read next; -1 once the last has ended. */
 int input_fd(const struct input *in);
@@ -85,6 +93,9 @@ enum input_kind input_next(struct input *in, const char **rec, size_t *len);
  * bytes read after it moving to a new one, so its bytes are never copied;
  * anything else is copied. 0, or -1 when out of memory (dst unchanged). */
 int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst);
+/* With INPUT_BASE64: how many leading bytes of the record input_next()
+ * just returned at rec are base64 alphabet characters (0 for another). */
+size_t input_alphabet(const struct input *in, const char *rec);
 /* Whether p points into a mapped file; if so, which (*fd) and where
  * (*off), for os_splice_file. */
 bool input_file_of(const struct input *in, const char *p, int *fd, off_t *off);

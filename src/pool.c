@@ -65,7 +65,7 @@ static const char *check_record(struct pool *p, const char *rec, size_t len)
 
 	if (p->c->base64_io) {
 		size_t at;
-		const char *bad = base64_check(rec, len, &at);
+		const char *bad = base64_check_from(rec, len, input_alphabet(&p->in, rec), &at);
 		if (bad) {
 			snprintf(why, sizeof why, "invalid base64: %s (at byte %zu)", bad, at + 1);
 			return why;
@@ -242,7 +242,8 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	/* Map a file when tasks go to workers as read and nothing else reads
 	 * them later (--tag, --json, --joblog would, its pages let go). */
 	bool map = c->base64_io == (c->wire == WIRE_BASE64) && !c->tag && !c->json && !c->joblog;
-	input_init(&p->in, in_fds, n_in, c->base64_io ? '\n' : c->sep, c->max_record, map);
+	input_init(&p->in, in_fds, n_in, c->base64_io ? '\n' : c->sep, c->max_record,
+		   (map ? INPUT_MAP : 0) | (c->base64_io ? INPUT_BASE64 : 0));
 	open_side_files(p);
 	int sfd = sig_init();
 	if (sfd < 0 || (p->sig_watch = loop_add(p->loop, sfd, POLLIN, on_signal, p)) < 0 ||
