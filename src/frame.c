@@ -18,7 +18,8 @@ void frame_init(struct framer *f, char sep, size_t max)
 /* Where the separator ends the record at p, among p[0..look). */
 static const char *find_end(struct framer *f, const char *p, size_t look)
 {
-	if (f->base64 && f->alpha == f->scanned) {
+	/* (A separator in the alphabet would be run through: memchr then.) */
+	if (f->base64 && f->alpha == f->scanned && !b64scan_span(&f->sep, 1)) {
 		f->alpha += b64scan_span(p + f->alpha, look - f->alpha);
 		f->scanned = f->alpha;
 		if (f->alpha < look && p[f->alpha] == f->sep)
