@@ -79,6 +79,10 @@ static bool answer_is_bad(struct pool *p, struct worker *w, const char *a, size_
 	if (w->fifo_len == 0) {
 		outcome_suspects(p, w, &w->last_epoch, "wrote more answers than it had tasks");
 		fault_protocol(p, w, "wrote output while holding no task");
+	} else if (w->nrefs && p->ts.t[worker_head(w)].wire_end > w->sent) {
+		/* Its bytes may still be written from the task's own: it must
+		 * not end before then. And no worker answers a line unread. */
+		fault_protocol(p, w, "answered a task before it was written whole");
 	} else if (len > p->c->max_record) {
 		fault_protocol(p, w, "wrote an answer longer than --max-record");
 	} else if (p->c->wire == WIRE_BASE64 && !error && (bad = base64_check(a, len, NULL))) {
@@ -91,14 +95,19 @@ static bool answer_is_bad(struct pool *p, struct worker *w, const char *a, size_
 }
 
 /* The next whole answer at s: its length, and where the one after starts;
- * -1 when it is not all there yet. With --answer-end, w->scanned keeps how
- * far an unfinished answer was looked through. */
+ * -1 when it is not all there yet. w->scanned keeps how far an unfinished
+ * answer was looked through, so a long one that comes in many reads is
+ * scanned once. */
 static long next_answer(const struct pool *p, struct worker *w, char *s, char *end, char **next)
 {
 	char *nl;
 	if (!p->c->answer_end) {
-		if (!(nl = memchr(s, '\n', (size_t)(end - s))))
+		char *from = s + w->scanned;
+		if (!(nl = memchr(from, '\n', (size_t)(end - from)))) {
+			w->scanned = (size_t)(end - s);
 			return -1;
+		}
+		w->scanned = 0;
 		*next = nl + 1;
 		return nl - s;
 	}
@@ -142,8 +151,8 @@ void answers_take(struct pool *p, struct worker *w)
 	if (w->member && !fleet_past_marker(p, w))
 		return; /* what its host's login shell printed */
 	char *head = buf_head(&w->in), *s = head, *end = head + w->in.len, *next;
-	if (!w->ready && p->c->ready_line)
-		s = take_banner(p, w, s, end);
+	if (!w->ready && p->c->ready_line && (s = take_banner(p, w, s, end)) != head)
+		w->scanned = 0; /* it counted from a banner line now gone */
 	else if (!w->ready && s < end)
 		life_ready(p, w, "wrote output"); /* even a bad answer shows it started */
 	int64_t first_sent = w->fifo_len ? p->ts.t[worker_head(w)].t_sent : p->now;

@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include "b64scan.h"
+
 static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -57,6 +59,11 @@ void base64_encode(char *dst, const void *src, size_t n)
 
 const char *base64_check(const char *src, size_t n, size_t *where)
 {
+	return base64_check_from(src, n, 0, where);
+}
+
+const char *base64_check_from(const char *src, size_t n, size_t known, size_t *where)
+{
 	const uint8_t *s = (const uint8_t *)src;
 	size_t at = 0;
 	const char *why = NULL;
@@ -66,19 +73,14 @@ const char *base64_check(const char *src, size_t n, size_t *where)
 		why = "length is not a multiple of 4";
 		goto out;
 	}
-	/* The body: every quad but the last is four alphabet characters.
-	 * Alphabet values fit in 6 bits, '=' and the rest do not, so one OR
-	 * per quad finds a bad one; the slow loop then says which. */
-	for (at = 0; at + 4 < n; at += 4)
-		if ((value[s[at]] | value[s[at + 1]] | value[s[at + 2]] | value[s[at + 3]]) > 63)
-			break;
-	for (; at + 4 < n; at++)
-		if (value[s[at]] > 63) {
-			why = s[at] == '=' ? "padding before the end" : "character outside the alphabet";
-			goto out;
-		}
 	if (n == 0)
 		return NULL;
+	/* The body: every quad but the last is four alphabet characters. */
+	at = known < n - 4 ? known + b64scan_span(src + known, n - 4 - known) : n - 4;
+	if (at < n - 4) {
+		why = s[at] == '=' ? "padding before the end" : "character outside the alphabet";
+		goto out;
+	}
 	const uint8_t *q = s + n - 4;
 	uint8_t a = value[q[0]], b = value[q[1]], c = value[q[2]], d = value[q[3]];
 	if (a > 63 || b > 63) {

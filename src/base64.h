@@ -20,6 +20,9 @@ void base64_encode(char *dst, const void *src, size_t n);
 /* Check n characters; return NULL when valid, else a static description of
  * the first problem (and its offset in *where when where is not NULL). */
 const char *base64_check(const char *src, size_t n, size_t *where);
+/* base64_check, told that the first known characters are in the alphabet
+ * (b64scan_span said so): they are not looked at again. */
+const char *base64_check_from(const char *src, size_t n, size_t known, size_t *where);
 
 /* Decode n valid characters into dst; return the decoded length, or -1 when
  * the text is not valid (dst then holds garbage). */

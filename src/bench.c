@@ -122,7 +122,7 @@ static void copy_input(struct bench *b, const int *in_fds, unsigned n_in)
 {
 	char buf[65536];
 	struct input in;
-	input_init(&in, in_fds, n_in, b->sep, 1);
+	input_init(&in, in_fds, n_in, b->sep, 1, 0);
 	b->in = temp_fd();
 	while (!in.eof) {
 		ssize_t n = input_read(&in, buf, sizeof buf);

@@ -2,31 +2,37 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int buf_reserve(struct buf *b, size_t n)
 {
-	if (buf_room(b) >= n)
+	bool borrowed = !b->cap && b->data;
+	if (!borrowed && buf_room(b) >= n)
 		return 0;
-	if (b->cap - b->len >= n) {
+	if (!borrowed && b->cap - b->len >= n) {
 		/* Sliding the live bytes down costs what a realloc would copy. */
 		buf_compact(b);
 		return 0;
 	}
-	if (n > SIZE_MAX / 2 - b->off - b->len) {
+	size_t off = borrowed ? 0 : b->off;
+	if (n > SIZE_MAX / 2 - off - b->len) {
 		errno = ENOMEM;
 		return -1;
 	}
-	size_t need = b->off + b->len + n;
+	size_t need = off + b->len + n;
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	char *p = realloc(b->data, cap);
+	char *p = realloc(borrowed ? NULL : b->data, cap);
 	if (!p)
 		return -1;
+	if (borrowed && b->len) /* a copy of its own, to write into */
+		memcpy(p, b->data + b->off, b->len);
 	b->data = p;
+	b->off = off;
 	b->cap = cap;
 	return 0;
 }
@@ -72,13 +78,14 @@ void buf_trim(struct buf *b, size_t keep)
 {
 	b->off = 0;
 	b->len = 0;
-	if (b->cap > keep)
+	if (b->cap > keep || !b->cap)
 		buf_free(b);
 }
 
 void buf_free(struct buf *b)
 {
-	free(b->data);
+	if (b->cap)
+		free(b->data);
 	b->data = NULL;
 	b->off = b->len = b->cap = 0;
 }

@@ -4,11 +4,16 @@
  * the cursor with buf_consume() and buf_compact() moves the live bytes back to
  * the front when it pays. Capacity only grows, except through buf_trim(), so a
  * buffer reused for many small tasks allocates once. Allocation failure is
- * reported as -1 with errno set; the buffer is left unchanged. */
+ * reported as -1 with errno set; the buffer is left unchanged.
+ *
+ * A borrowed buffer (buf_borrow) shows bytes someone else owns, such as a
+ * mapped file: cap is 0, so it is never freed nor written into; growing it
+ * first copies the bytes into storage of its own. */
 #ifndef PROCPOOL_BUF_H
 #define PROCPOOL_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *data;
@@ -27,6 +32,11 @@ static inline int buf_reserve_block(struct buf *b, size_t block)
 {
 	size_t want = b->len < block - block / 4 ? block - b->len : block / 4;
 	return buf_reserve(b, want);
+}
+/* Show the n bytes at p, which must outlive the buffer's use of them. */
+static inline void buf_borrow(struct buf *b, const char *p, size_t n)
+{
+	*b = (struct buf){(char *)(uintptr_t)p, 0, n, 0};
 }
 /* Append n bytes. 0 or -1. */
 int buf_append(struct buf *b, const void *p, size_t n);

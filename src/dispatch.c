@@ -15,33 +15,46 @@
 #include "util.h"
 
 #define WORKER_PENDING (256u << 10)  /* encoded bytes queued for one worker */
+#define BY_REF_MIN (64u << 10)       /* a task this long is written from where it is */
 #define DEPTH_MAX 1024
 #define BATCH_NS (1 * NS_PER_MS)     /* auto depth: queue about this much work */
 #define SHORT_NS (20 * NS_PER_MS)    /* ... and 3 tasks of less than this */
 #define COALESCE_MIN_NS 100000       /* let answers pile up when workers hold this much */
 
-/* Encode one task for w's stdin; returns its length there. */
+/* Encode one task for w's stdin; returns its length there. A long task
+ * that travels as it was read is written from the task's own bytes, not
+ * copied: its slot stays put while it runs. */
 static size_t encode_task(struct pool *p, struct worker *w, const struct task *t)
 {
 	const char *s = buf_head(&t->in);
-	size_t n = t->in.len;
+	size_t n = t->in.len, len;
 	struct buf *o = &w->out;
-	size_t before = o->len;
-	if (buf_reserve(o, base64_encoded_len(n) + 1) < 0)
+	bool as_read = p->c->base64_io == (p->c->wire == WIRE_BASE64);
+	bool b64 = p->c->wire == WIRE_BASE64;
+	if (as_read && n >= BY_REF_MIN) {
+		int fd = -1;
+		off_t off = 0;
+		input_file_of(&p->in, s, &fd, &off);
+		if (worker_queue_ref(w, s, n, fd, off) < 0 || buf_append(o, "\n", 1) < 0)
+			log_die(EXIT_FATAL, "out of memory");
+		return n + 1;
+	}
+	if (buf_reserve(o, (as_read ? n : b64 ? base64_encoded_len(n) : base64_decoded_max(n)) + 1) < 0)
 		log_die(EXIT_FATAL, "out of memory");
-	if (p->c->base64_io == (p->c->wire == WIRE_BASE64)) {
+	if (as_read) {
 		if (n)
 			memcpy(buf_tail(o), s, n);
-		o->len += n;
-	} else if (p->c->wire == WIRE_BASE64) {
+		len = n;
+	} else if (b64) {
 		base64_encode(buf_tail(o), s, n);
-		o->len += base64_encoded_len(n);
+		len = base64_encoded_len(n);
 	} else {
-		o->len += (size_t)base64_decode(buf_tail(o), s, n);
+		len = (size_t)base64_decode(buf_tail(o), s, n);
 	}
+	o->len += len;
 	*buf_tail(o) = '\n';
 	o->len++;
-	return o->len - before;
+	return len + 1;
 }
 
 static void give(struct pool *p, struct worker *w, uint32_t slot)
@@ -75,7 +88,7 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
  * takers holds exactly these. */
 static bool takes_any(const struct pool *p, const struct worker *w)
 {
-	if (!worker_takes_tasks(w) || w->out.len >= WORKER_PENDING)
+	if (!worker_takes_tasks(w) || worker_unsent(w) >= WORKER_PENDING)
 		return false;
 	if (p->c->ready_line && !w->ready)
 		return false; /* it said it would say when */

@@ -15,6 +15,14 @@ struct framer {
 	char sep;
 	size_t max;    /* longest record accepted */
 	bool skipping; /* inside a too-long record */
+	size_t scanned; /* bytes of the unfinished record already looked at */
+	/* Base64 records (set base64 after frame_init): the scan for the
+	 * separator first runs through the record while it holds only base64
+	 * alphabet characters, so that checking it need not look at those
+	 * again. alpha: how many lead the unfinished record; last_alpha: the
+	 * record last returned. */
+	bool base64;
+	size_t alpha, last_alpha;
 };
 
 enum frame_kind {
@@ -27,7 +35,10 @@ enum frame_kind {
 void frame_init(struct framer *f, char sep, size_t max);
 
 /* Look at the n unread bytes at p; eof says no more will come. Sets *used to
- * the bytes the caller must consume before the next call. */
+ * the bytes the caller must consume before the next call. The next call's
+ * bytes must start with the ones left unread by this one (moved, perhaps,
+ * and with more after them): a record that spans many reads is scanned
+ * once, not again from its start at every call. */
 enum frame_kind frame_next(struct framer *f, const char *p, size_t n, bool eof,
 			   size_t *used, const char **rec, size_t *len);
 

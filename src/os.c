@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -149,6 +150,35 @@ void os_grow_pipe(int fd, int size)
 #else
 	(void)fd;
 	(void)size;
+#endif
+}
+
+void os_let_go(void *p, size_t n)
+{
+#ifdef MADV_DONTNEED
+	(void)madvise(p, n, MADV_DONTNEED);
+#else
+	(void)posix_madvise(p, n, POSIX_MADV_DONTNEED);
+#endif
+}
+
+void os_read_ahead(void *p, size_t n)
+{
+	(void)posix_madvise(p, n, POSIX_MADV_SEQUENTIAL);
+}
+
+ssize_t os_splice_file(int fd, off_t off, int pipe_fd, size_t n)
+{
+#ifdef __linux__
+	loff_t at = off;
+	return splice(fd, &at, pipe_fd, NULL, n, SPLICE_F_NONBLOCK);
+#else
+	(void)fd;
+	(void)off;
+	(void)pipe_fd;
+	(void)n;
+	errno = ENOSYS;
+	return -1;
 #endif
 }
 

@@ -4,7 +4,9 @@
 #define PROCPOOL_OS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Number of online CPUs, at least 1. */
 unsigned os_online_cpus(void);
@@ -32,6 +34,19 @@ int os_pin_nth_cpu(const char *list, unsigned n);
 /* Ask for a pipe buffer of about size bytes (Linux F_SETPIPE_SZ); a no-op
  * elsewhere or when refused: a bigger pipe only saves wake-ups. */
 void os_grow_pipe(int fd, int size);
+
+/* Drop the pages of a read-only file mapping in [p, p+n) (page-aligned)
+ * from our memory; touched again, they come back from the page cache
+ * (Linux MADV_DONTNEED; elsewhere a hint that may do nothing). */
+void os_let_go(void *p, size_t n);
+/* Hint that a mapping will be read from start to end. */
+void os_read_ahead(void *p, size_t n);
+
+/* Move n bytes of file fd from offset off into the pipe pipe_fd without
+ * copying them through our memory (Linux splice, non-blocking on the
+ * pipe). Returns the bytes moved, or -1 with errno (EAGAIN: the pipe is
+ * full; ENOSYS: not here, write them instead). */
+ssize_t os_splice_file(int fd, off_t off, int pipe_fd, size_t n);
 
 /* Bytes written into a pipe and not yet read, asked at either end (Linux,
  * the BSDs: FIONREAD); -1 when the system does not say. */

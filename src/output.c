@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -17,6 +18,7 @@
 
 #define WRITE_AT (64 * 1024)    /* a full block is worth a write at once */
 #define SCRATCH_KEEP (1u << 20) /* a decoding buffer kept between results */
+#define DIRECT_MIN (64 * 1024)  /* an answer this long is written from where it is */
 
 /* A file description of stdout's pipe, FIFO or terminal that is ours alone,
  * non-blocking; out_fd itself when it is something else or reopening fails
@@ -119,8 +121,45 @@ static size_t count_lines(const char *ans, size_t alen)
 	return n;
 }
 
+/* A long answer that goes out as it came: written from where it is, with
+ * its separator, once what waits before it is out; only what the fd did
+ * not take is copied into the buffer. 1 when done so (the result is
+ * queued), 0 when it is to be appended as usual. */
+static int put_direct(struct output *o, const char *ans, size_t alen)
+{
+	if (alen < DIRECT_MIN || o->lines || o->tag || o->base64_out != o->wire_b64 || o->tty ||
+	    o->socket || o->full || (o->buf.len && output_flush(o) != 1))
+		return 0;
+	struct iovec v[2] = {{(void *)(uintptr_t)ans, alen}, {&o->sep, 1}};
+	ssize_t n;
+	while ((n = writev(o->fd, v, 2)) < 0 && errno == EINTR)
+		;
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		o->failed = true;
+		o->err = errno;
+		return 0; /* the append that follows reports it */
+	}
+	size_t took = n < 0 ? 0 : (size_t)n;
+	o->full = took < alen + 1;
+	o->queued += alen + 1;
+	o->written += took;
+	if (took < alen && buf_append(&o->buf, ans + took, alen - took) < 0)
+		return -1;
+	if (took <= alen && buf_append(&o->buf, &o->sep, 1) < 0)
+		return -1;
+	return 1;
+}
+
 int output_result(struct output *o, const char *rec, size_t rlen, const char *ans, size_t alen)
 {
+	int direct = o->failed ? 0 : put_direct(o, ans, alen);
+	if (direct > 0)
+		return 0;
+	if (direct < 0) {
+		o->failed = true;
+		o->err = errno;
+		return -1;
+	}
 	size_t tags = o->tag ? (o->lines ? count_lines(ans, alen) : 1) * (rlen + 1) : 0;
 	size_t need = tags + base64_encoded_len(alen) + 1;
 	if (o->failed)

@@ -66,7 +66,7 @@ static const char *check_record(struct pool *p, const char *rec, size_t len)
 
 	if (p->c->base64_io) {
 		size_t at;
-		const char *bad = base64_check(rec, len, &at);
+		const char *bad = base64_check_from(rec, len, input_alphabet(&p->in, rec), &at);
 		if (bad) {
 			snprintf(why, sizeof why, "invalid base64: %s (at byte %zu)", bad, at + 1);
 			return why;
@@ -108,7 +108,7 @@ static void admit(struct pool *p, const char *rec, size_t len, const char *outco
 		outcome = "invalid";
 	uint32_t slot = tasks_take(&p->ts, seq);
 	struct task *t = &p->ts.t[slot];
-	if (buf_set(&t->in, rec, len) < 0)
+	if (input_hold(&p->in, rec, len, &t->in) < 0)
 		log_die(EXIT_FATAL, "out of memory holding record %llu", (unsigned long long)seq);
 	p->held += len;
 	t->t_read = t->t_sent = p->now;
@@ -249,7 +249,11 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	if (!p->loop || tasks_init(&p->ts, p->window, c->keep_order) < 0 ||
 	    loadidx_init(&p->takers, LOADIDX_MAX) < 0)
 		log_die(EXIT_FATAL, "out of memory");
-	input_init(&p->in, in_fds, n_in, c->base64_io ? '\n' : c->sep, c->max_record);
+	/* Map a file when tasks go to workers as read and nothing else reads
+	 * them later (--tag, --json, --joblog would, its pages let go). */
+	bool map = c->base64_io == (c->wire == WIRE_BASE64) && !c->tag && !c->json && !c->joblog;
+	input_init(&p->in, in_fds, n_in, c->base64_io ? '\n' : c->sep, c->max_record,
+		   (map ? INPUT_MAP : 0) | (c->base64_io ? INPUT_BASE64 : 0));
 	open_side_files(p);
 	int sfd = sig_init();
 	if (sfd < 0 || (p->sig_watch = loop_add(p->loop, sfd, POLLIN, on_signal, p)) < 0 ||

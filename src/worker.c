@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +44,9 @@ void worker_free(struct worker *w)
 	close_fd(&w->peek_fd);
 	buf_free(&w->out);
 	buf_free(&w->in);
+	free(w->refs);
+	w->refs = NULL;
+	w->nrefs = w->refs_cap = 0;
 	free(w->fifo);
 	w->fifo = NULL;
 	w->fifo_cap = w->fifo_len = w->fifo_head = 0;
@@ -124,17 +128,115 @@ uint32_t worker_pop(struct worker *w)
 	return slot;
 }
 
+/* The bytes of ref r not yet written. */
+static size_t ref_left(const struct worker *w, const struct wref *r)
+{
+	return r->at >= w->sent ? r->n : (size_t)(r->at + r->n - w->sent);
+}
+
+int worker_queue_ref(struct worker *w, const char *p, size_t n, int fd, off_t off)
+{
+	if (w->nrefs == w->refs_cap) {
+		uint32_t cap = w->refs_cap ? w->refs_cap * 2 : 4;
+		struct wref *r = realloc(w->refs, cap * sizeof *r);
+		if (!r)
+			return -1;
+		w->refs = r;
+		w->refs_cap = cap;
+	}
+	uint64_t at = w->sent + worker_unsent(w);
+	w->refs[w->nrefs++] = (struct wref){at, p, n, fd, off};
+	return 0;
+}
+
+uint64_t worker_unsent(const struct worker *w)
+{
+	uint64_t n = w->out.len;
+	for (uint32_t i = 0; i < w->nrefs; i++)
+		n += ref_left(w, &w->refs[i]);
+	return n;
+}
+
+#define GATHER 16 /* iovecs a write takes at most */
+
+/* The next bytes to write, in order: out's between the refs, and the
+ * refs' own, up to the first ref to splice from its file. Returns the
+ * iovecs filled; 0 with *file set when such a ref comes first. */
+static int gather(struct worker *w, struct iovec *v, struct wref **file)
+{
+	uint64_t pos = w->sent;
+	size_t o = 0;
+	int k = 0;
+	uint32_t i = 0;
+	*file = NULL;
+	for (; i < w->nrefs && k + 2 < GATHER; i++) {
+		struct wref *r = &w->refs[i];
+		if (pos < r->at) {
+			v[k++] = (struct iovec){buf_head(&w->out) + o, (size_t)(r->at - pos)};
+			o += (size_t)(r->at - pos);
+			pos = r->at;
+		}
+		if (r->fd >= 0) {
+			*file = k ? NULL : r;
+			return k;
+		}
+		size_t done = (size_t)(pos - r->at);
+		v[k++] = (struct iovec){(void *)(uintptr_t)(r->p + done), r->n - done};
+		pos = r->at + r->n;
+	}
+	if (i == w->nrefs && o < w->out.len) /* what follows the last ref */
+		v[k++] = (struct iovec){buf_head(&w->out) + o, w->out.len - o};
+	return k;
+}
+
+/* Splice what is left of ref r from its file; where the system or the
+ * file will not, r is written from memory from now on. */
+static ssize_t splice_ref(struct worker *w, struct wref *r)
+{
+	size_t done = (size_t)(w->sent - r->at);
+	ssize_t n = os_splice_file(r->fd, r->off + (off_t)done, w->to_fd, r->n - done);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR || errno == EPIPE)))
+		return n;
+	r->fd = -1; /* not spliceable (or it shrank: then reading it says so) */
+	errno = EINTR;
+	return -1;
+}
+
+/* n more bytes are in the pipe: drop them from out and the refs. */
+static void advance(struct worker *w, size_t n)
+{
+	uint64_t to = w->sent + n;
+	size_t by_ref = 0;
+	uint32_t done = 0;
+	for (uint32_t i = 0; i < w->nrefs && w->refs[i].at < to; i++) {
+		const struct wref *r = &w->refs[i];
+		uint64_t from = r->at > w->sent ? r->at : w->sent, end = r->at + r->n;
+		by_ref += (size_t)((end < to ? end : to) - from);
+		done += end <= to;
+	}
+	buf_consume(&w->out, n - by_ref);
+	w->sent = to;
+	if (done) {
+		w->nrefs -= done;
+		memmove(w->refs, w->refs + done, w->nrefs * sizeof *w->refs);
+	}
+}
+
 int worker_flush(struct worker *w)
 {
 	while (w->out.len > 0) {
-		ssize_t n = write(w->to_fd, buf_head(&w->out), w->out.len);
+		struct iovec v[GATHER];
+		struct wref *file = NULL;
+		int k = w->nrefs ? gather(w, v, &file) : 0;
+		ssize_t n = file ? splice_ref(w, file)
+			  : k ? writev(w->to_fd, v, k)
+			      : write(w->to_fd, buf_head(&w->out), w->out.len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return errno == EAGAIN ? 0 : -1;
 		}
-		buf_consume(&w->out, (size_t)n);
-		w->sent += (uint64_t)n;
+		advance(w, (size_t)n);
 	}
 	return 1;
 }
@@ -163,6 +265,7 @@ void worker_close_input(struct worker *w, bool ours)
 	}
 	close_fd(&w->to_fd);
 	buf_trim(&w->out, 0);
+	w->nrefs = 0;
 }
 
 int worker_has_read(const struct worker *w)

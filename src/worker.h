@@ -52,6 +52,19 @@ static inline uint32_t epoch_max_runs(unsigned jobs)
 	return per > 4096 ? 4096 : per < 64 ? 64 : per;
 }
 
+/* Bytes of a long task written from where the task holds them instead of
+ * being copied into out: they go into the stream at position at (counted
+ * as sent is). What holds them must keep them, unmoved, until written.
+ * When they are a file's (fd >= 0, at offset off), they are spliced from
+ * it: they never pass through our memory. */
+struct wref {
+	uint64_t at;
+	const char *p;
+	size_t n;
+	int fd;
+	off_t off;
+};
+
 struct worker {
 	pid_t pid;
 	unsigned slot;      /* unique among live workers: PROCPOOL_SLOT, {%} */
@@ -59,9 +72,11 @@ struct worker {
 	enum worker_fault fault;
 	int to_fd, from_fd; /* -1 once closed */
 	int to_watch, from_watch;
-	struct buf out;     /* encoded tasks not yet in the pipe */
+	struct buf out;     /* encoded tasks not yet in the pipe, but for refs */
+	struct wref *refs;  /* the long tasks not yet in the pipe, in order */
+	uint32_t nrefs, refs_cap;
 	struct buf in;      /* answer bytes not yet split into lines */
-	size_t scanned;     /* --answer-end: bytes of an unfinished answer looked at */
+	size_t scanned;     /* bytes of an unfinished answer looked at */
 	uint32_t *fifo;     /* task slots in flight, oldest first */
 	uint32_t fifo_cap, fifo_head, fifo_len;
 	int64_t started_at;
@@ -139,6 +154,15 @@ int worker_push(struct worker *w, uint32_t slot);
 static inline uint32_t worker_head(const struct worker *w) { return w->fifo[w->fifo_head]; }
 uint32_t worker_pop(struct worker *w);
 
+/* Queue n bytes at p to be written from there, after everything queued
+ * so far; what follows them goes into out. p must stay valid and unmoved
+ * until they are written or the worker's stdin is closed. With fd >= 0
+ * they are the bytes of that file at offset off, spliced from it (p is
+ * read only where splicing is refused). 0 or -1 (out of memory). Whatever is queued, out holds bytes to write after it, so
+ * out.len > 0 says whether anything is left to write. */
+int worker_queue_ref(struct worker *w, const char *p, size_t n, int fd, off_t off);
+/* Bytes queued and not yet written, refs included. */
+uint64_t worker_unsent(const struct worker *w);
 /* Write queued task bytes. 1 when all are out, 0 when the pipe is full,
  * -1 with errno on error (EPIPE: the worker closed its stdin). */
 int worker_flush(struct worker *w);

@@ -1,8 +1,10 @@
 /* fuzz_frame: frame_next over arbitrary bytes, chunking and max.
  *
- * Input: byte 0 picks the separator, byte 1 the longest record, byte 2 how
- * the stream is cut into reads (0: all at once, 1..127: 1 to 16 bytes, more:
- * up to 1k); the rest is the stream. The framer is driven the way input.c
+ * Input: byte 0 picks the separator (and with bit 0x40, base64 mode, in
+ * which each record must also say how many alphabet characters lead it),
+ * byte 1 the longest record, byte 2 how the stream is cut into reads (0:
+ * all at once, 1..127: 1 to 16 bytes, more: up to 1k); the rest is the
+ * stream. The framer is driven the way input.c
  * drives it, each call seeing a fresh heap copy of exactly the unread bytes
  * (so ASan catches any read past them), and what it reports must match the
  * input split by hand: every record at its offset with its length, every
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64scan.h"
 #include "frame.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,7 +50,7 @@ static uint32_t next_chunk(uint32_t *state, uint32_t most)
 
 /* Drive the framer; returns the number of events, aborts on a broken rule. */
 static size_t drive(struct event *ev, const char *in, size_t n, char sep, size_t max,
-		    uint8_t mode)
+		    uint8_t mode, bool b64)
 {
 	struct framer f;
 	size_t k = 0, fed = 0, done = 0, limit = 4 * n + 16;
@@ -55,6 +58,7 @@ static size_t drive(struct event *ev, const char *in, size_t n, char sep, size_t
 	bool eof = false, skipping = false;
 
 	frame_init(&f, sep, max);
+	f.base64 = b64;
 	for (size_t calls = 0;; calls++) {
 		if (calls > limit)
 			FAIL("no end after %zu calls", calls);
@@ -76,6 +80,9 @@ static size_t drive(struct event *ev, const char *in, size_t n, char sep, size_t
 				FAIL("record of %zu used %zu of %zu, eof %d", len, used, avail, eof);
 			if (memchr(rec, sep, len))
 				FAIL("separator inside a record at %zu", done);
+			if (b64 && !b64scan_span(&sep, 1) && f.last_alpha != b64scan_span(rec, len))
+				FAIL("record at %zu: %zu alphabet characters lead it, said %zu", done,
+				     b64scan_span(rec, len), f.last_alpha);
 			ev[k++] = (struct event){'R', done, len};
 			break;
 		case FRAME_TOO_LONG:
@@ -130,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!want || !got)
 		abort();
 	size_t nwant = reference(want, in, n, sep, max);
-	size_t ngot = drive(got, in, n, sep, max, data[2]);
+	size_t ngot = drive(got, in, n, sep, max, data[2], data[0] & 0x40);
 	for (size_t i = 0; i < nwant || i < ngot; i++) {
 		if (i >= nwant || i >= ngot || want[i].kind != got[i].kind ||
 		    want[i].start != got[i].start || want[i].len != got[i].len)

@@ -1,5 +1,9 @@
 /* Unit tests for base64.c: RFC 4648 vectors, round trips, strict rejection
- * and the offset and description base64_check reports. */
+ * and the offset and description base64_check reports; and b64scan.c's
+ * alphabet spans. */
+#include <stdbool.h>
+
+#include "b64scan.h"
 #include "base64.h"
 #include "test.h"
 
@@ -223,6 +227,29 @@ static void test_check_matches_reference(void)
 		fprintf(stderr, "... and %d more mismatches\n", shown - 10);
 }
 
+/* b64scan_span, vectorised, against a byte-at-a-time reference: every byte
+ * value at every position of texts of every length up to 200 (the blocks
+ * of 64 and 16 and the tail), each on an odd address (unaligned loads). */
+static void test_span_matches_reference(void)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static char buf[256];
+	for (int c = 0; c < 256; c++) {
+		bool good = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || c == '+' || c == '/';
+		for (size_t n = 1; n <= 200; n += n < 70 ? 1 : 13)
+			for (size_t at = 0; at < n; at++) {
+				char *t = buf + 1;
+				for (size_t i = 0; i < n; i++)
+					t[i] = alphabet[(i * 7 + n) % 64];
+				t[at] = (char)c;
+				CHECK_UINT(good ? n : at, b64scan_span(t, n));
+			}
+	}
+	CHECK_UINT(0, b64scan_span(buf, 0));
+}
+
 int main(void)
 {
 	test_seed(4648);
@@ -234,5 +261,6 @@ int main(void)
 	TEST_RUN(test_rejects_misplaced_padding);
 	TEST_RUN(test_rejects_trailing_bits);
 	TEST_RUN(test_check_matches_reference);
+	TEST_RUN(test_span_matches_reference);
 	return TEST_REPORT();
 }

@@ -137,6 +137,33 @@ static void test_trim(void)
 }
 
 /* Random operations against a model kept in a plain array. */
+/* A borrowed buffer shows bytes it does not own: consuming works on it,
+ * trimming and freeing leave them alone, and growing it copies them into
+ * storage of its own first. The lender's bytes are read-only here. */
+static void test_borrow(void)
+{
+	static const char lent[] = "borrowed bytes";
+	struct buf b = BUF_INIT;
+	buf_borrow(&b, lent, 8);
+	CHECK_MEM("borrowed", 8, buf_head(&b), b.len);
+	buf_consume(&b, 3);
+	CHECK_MEM("rowed", 5, buf_head(&b), b.len);
+	CHECK(buf_head(&b) == lent + 3);
+	CHECK_INT(0, buf_append(&b, "!", 1));
+	CHECK_MEM("rowed!", 6, buf_head(&b), b.len);
+	CHECK(b.cap > 0 && (b.data < lent || b.data >= lent + sizeof lent));
+	buf_free(&b);
+	buf_borrow(&b, lent, 8);
+	buf_trim(&b, 4096);
+	CHECK(b.data == NULL && b.len == 0 && b.cap == 0);
+	CHECK_INT(0, buf_set(&b, "own", 3));
+	CHECK_MEM("own", 3, buf_head(&b), b.len);
+	buf_free(&b);
+	buf_borrow(&b, lent, 8);
+	buf_free(&b); /* must not free lent */
+	CHECK(b.data == NULL);
+}
+
 static void test_random_against_model(void)
 {
 	enum { MAX = 1 << 14 };
@@ -188,6 +215,7 @@ int main(void)
 	TEST_RUN(test_reserve);
 	TEST_RUN(test_set);
 	TEST_RUN(test_trim);
+	TEST_RUN(test_borrow);
 	TEST_RUN(test_random_against_model);
 	return TEST_REPORT();
 }

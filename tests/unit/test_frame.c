@@ -232,6 +232,35 @@ static void test_random_chunking(void)
 	}
 }
 
+/* Base64 mode: the same records, however the bytes come, and for each the
+ * alphabet characters it begins with. */
+static void test_base64_alphabet(void)
+{
+	static const char in[] = "QUJD\nQU==\nab!c+/\n\nZm9v";
+	static const size_t want_len[] = {4, 4, 6, 0, 4}, want_alpha[] = {4, 2, 2, 0, 4};
+	for (size_t chunk = 1; chunk <= 6; chunk++) {
+		struct framer f;
+		frame_init(&f, '\n', 100);
+		f.base64 = true;
+		size_t done = 0, fed = 0, k = 0;
+		for (int calls = 0; calls < 200 && k < 5; calls++) {
+			bool eof = fed == sizeof in - 1;
+			size_t used, len;
+			const char *rec;
+			enum frame_kind kind = frame_next(&f, in + done, fed - done, eof, &used, &rec, &len);
+			done += used;
+			if (kind == FRAME_RECORD) {
+				CHECK_UINT(want_len[k], len);
+				CHECK_UINT(want_alpha[k], f.last_alpha);
+				k++;
+			} else if (kind == FRAME_MORE) {
+				fed += chunk < sizeof in - 1 - fed ? chunk : sizeof in - 1 - fed;
+			}
+		}
+		CHECK_UINT(5, k);
+	}
+}
+
 int main(void)
 {
 	test_seed(20240601);
@@ -242,5 +271,6 @@ int main(void)
 	TEST_RUN(test_too_long_then_skipped);
 	TEST_RUN(test_max_record);
 	TEST_RUN(test_random_chunking);
+	TEST_RUN(test_base64_alphabet);
 	return TEST_REPORT();
 }
