@@ -594,16 +594,18 @@ no_dir_left() {
 	echo "# found silent after $((SECONDS - start))s" >&3
 	wait_for 30 out_has_lines 200
 	sshd_thaw 127.0.0.3
-	# Tasks waiting: a connection tries the host again after --host-retry.
-	seq 201 400 >&"$w"
+	# Tasks waiting that the workers there cannot take (more than their
+	# pipelines hold): a connection tries the host again, --host-retry
+	# after it went down.
+	seq 201 20000 >&"$w"
 	wait_for 30 err_has 'host 127\.0\.0\.3 is up again' || { grep -v 'worker' "$T/err" | tail -30 >&3; false; }
-	seq 401 600 >&"$w"
-	wait_for 30 served_after 400 127.0.0.3
+	seq 20001 40000 >&"$w"
+	wait_for 30 served_after 20000 127.0.0.3
 	exec {w}>&-
 	pp_wait
 	assert_status 0
 	cut -d' ' -f1 "$T/out" >"$T/records"
-	seq 600 >"$T/expected"
+	seq 40000 >"$T/expected"
 	assert_files_equal "$T/expected" "$T/records"
 }
 
