@@ -4,6 +4,7 @@
  * write. Scaling starts workers while tasks wait that no worker can take. */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "autojobs.h"
@@ -112,6 +113,17 @@ static bool has_room(const struct pool *p, const struct worker *w)
 static bool can_take(const struct pool *p, const struct worker *w)
 {
 	return takes_any(p, w) && has_room(p, w);
+}
+
+int dispatch_init(struct pool *p)
+{
+	return loadidx_init(&p->takers, LOADIDX_MAX);
+}
+
+void dispatch_fini(struct pool *p)
+{
+	free(p->given);
+	loadidx_free(&p->takers);
 }
 
 void dispatch_reindex(struct pool *p, struct worker *w)

@@ -108,6 +108,12 @@ static int spawn_here(struct pool *p, struct worker *w, struct spawn_error *e)
 	return -1;
 }
 
+void life_fini(struct pool *p)
+{
+	free(p->touched);
+	heap_free(&p->deadlines);
+}
+
 struct worker *life_start(struct pool *p)
 {
 	if (grow_arrays(p) < 0)

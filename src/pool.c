@@ -219,14 +219,6 @@ static void open_side_files(struct pool *p)
 		log_die(EXIT_FATAL, "cannot open joblog '%s': %s", c->joblog, why);
 }
 
-static bool args_hold_slot(char **argv)
-{
-	for (; *argv; argv++)
-		if (strstr(*argv, "{%}"))
-			return true;
-	return false;
-}
-
 static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 		      unsigned n_in, int out_fd, struct stats *st)
 {
@@ -236,7 +228,7 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	p->now = p->mono0 = pool_clock();
 	p->wall0 = wall_ns();
 	p->so = (struct spawn_opts){c->argv, c->nice, c->cpus, c->mem_limit, !c->keep_buffering,
-				    c->jobs, args_hold_slot(c->argv), c->pin_slots, c->error_prefix};
+				    c->jobs, spawn_args_hold_slot(c->argv), c->pin_slots, c->error_prefix};
 	slots_init(&p->slots);
 	if (stats_slots(st, c->jobs) < 0)
 		log_die(EXIT_FATAL, "out of memory");
@@ -246,8 +238,7 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	p->loop = loop_new();
 	/* Room for a pipeline of 3 on every worker and as much read ahead. */
 	p->window = c->jobs > WINDOW / WINDOW_PER_JOB ? c->jobs * WINDOW_PER_JOB : WINDOW;
-	if (!p->loop || tasks_init(&p->ts, p->window, c->keep_order) < 0 ||
-	    loadidx_init(&p->takers, LOADIDX_MAX) < 0)
+	if (!p->loop || tasks_init(&p->ts, p->window, c->keep_order) < 0 || dispatch_init(p) < 0)
 		log_die(EXIT_FATAL, "out of memory");
 	/* Map a file when tasks go to workers as read and nothing else reads
 	 * them later (--tag, --json, --joblog would, its pages let go). */
@@ -279,10 +270,8 @@ static void pool_fini(struct pool *p)
 		free(p->w[i]);
 	}
 	free(p->w);
-	free(p->touched);
-	free(p->given);
-	heap_free(&p->deadlines);
-	loadidx_free(&p->takers);
+	life_fini(p);
+	dispatch_fini(p);
 	fleet_fini(p);
 	tasks_free(&p->ts);
 	slots_free(&p->slots);

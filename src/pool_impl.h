@@ -133,6 +133,9 @@ void dispatch_learn(struct pool *p, int64_t per_task);
 /* w's state changed: its place in the index of takers. */
 void dispatch_reindex(struct pool *p, struct worker *w);
 void dispatch_forget(struct pool *p, struct worker *w);
+/* The index of takers: 0, or -1 when out of memory; and its release. */
+int dispatch_init(struct pool *p);
+void dispatch_fini(struct pool *p);
 int64_t dispatch_nap_ns(const struct pool *p);
 
 /* answers.c */
@@ -168,6 +171,8 @@ void life_close_inputs(struct pool *p);
 void life_restart_all(struct pool *p);
 void life_restart_step(struct pool *p);
 int64_t life_timers(struct pool *p);
+/* Release the deadline heap and the list of touched workers. */
+void life_fini(struct pool *p);
 /* w's state changed: look at its deadlines and its place in dispatch. */
 void life_touch(struct pool *p, struct worker *w);
 

@@ -202,6 +202,14 @@ static pid_t run_child(struct child_plan *c)
 	return pid;
 }
 
+bool spawn_args_hold_slot(char **argv)
+{
+	for (; *argv; argv++)
+		if (strstr(*argv, "{%}"))
+			return true;
+	return false;
+}
+
 pid_t spawn_worker(const struct spawn_opts *o, unsigned slot, int *to_fd, int *from_fd,
 		   struct spawn_error *e)
 {

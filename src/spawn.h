@@ -19,6 +19,9 @@ struct spawn_opts {
 	const char *error_prefix; /* --error-prefix, for PROCPOOL_ERROR_PREFIX */
 };
 
+/* Whether some argument holds {%}, the slot (spawn_opts.slot_args). */
+bool spawn_args_hold_slot(char **argv);
+
 /* Which step of starting a worker failed in the child. */
 enum spawn_step { SPAWN_OK, SPAWN_SETUP, SPAWN_NICE, SPAWN_CPUS, SPAWN_MEM_LIMIT, SPAWN_EXEC };
 

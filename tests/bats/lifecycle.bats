@@ -56,6 +56,17 @@ VLOG_LINE='^procpool: [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} (replacing every work
 	(($(vlog_count 'started \([0-9]+ alive, slot [0-9]+\)') >= 1))
 }
 
+@test "--verbose is the long form of -v: the same lifecycle lines" {
+	seq 3 >"$T/in"
+	ppio "$T/in" --verbose -j 1 -- "$WORKERS_BIN/upper"
+	assert_status 0
+	assert_vlog_count 1 'started \(1 alive, slot 0\)'
+	assert_vlog_count 1 'exited with status 0'
+	local bad
+	bad=$(grep -vE "$VLOG_LINE" "$T/err" || true)
+	[[ -z $bad ]] || fail "$(printf 'malformed --verbose lines:\n%s' "$bad")"
+}
+
 @test "-v: the timestamp is the local wall-clock time" {
 	seq 1 >"$T/in"
 	local before after stamp
