@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		r.rlim_cur = r.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &r);
 	}
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	long calls = 0;
 	for (long i = 0; i < n; i++) {
 		int p[2];

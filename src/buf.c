@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The smallest storage: what malloc's smallest chunk holds (24 bytes in
+ * glibc's 32), as a tiny task's record and answer each keep one of their
+ * own for every slot of the window. */
+#define BUF_MIN 24
+
 int buf_reserve(struct buf *b, size_t n)
 {
 	bool borrowed = !b->cap && b->data;
@@ -23,7 +28,7 @@ int buf_reserve(struct buf *b, size_t n)
 		return -1;
 	}
 	size_t need = off + b->len + n;
-	size_t cap = b->cap ? b->cap : 64;
+	size_t cap = b->cap ? b->cap : BUF_MIN;
 	while (cap < need)
 		cap *= 2;
 	char *p = realloc(borrowed ? NULL : b->data, cap);

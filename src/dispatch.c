@@ -82,7 +82,6 @@ static void give(struct pool *p, struct worker *w, uint32_t slot)
 		p->given[p->ngiven++] = w;
 		life_touch(p, w);
 	}
-	dispatch_reindex(p, w);
 }
 
 /* Whether w may be given tasks at all, whatever it holds: the index of
@@ -244,6 +243,7 @@ void dispatch(struct pool *p)
 			give(p, best, tasks_dequeue(&p->ts));
 		while (p->ts.qlen > 0 && best->fifo_len < upto && can_take(p, best) &&
 		       !p->ts.t[tasks_peek(&p->ts)].avoid_pid && !sink_backed_up(p));
+		dispatch_reindex(p, best); /* once a batch: only least_loaded asks */
 	}
 	for (unsigned i = 0; i < p->ngiven; i++) {
 		struct worker *w = p->given[i];

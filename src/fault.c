@@ -50,7 +50,7 @@ static void requeue_from(struct pool *p, struct worker *w, uint32_t first)
  * Outcome and Exitval. */
 struct why {
 	char cause[160];
-	char outcome[48];
+	const char *outcome; /* see struct task */
 	int exitval;
 };
 
@@ -125,23 +125,22 @@ static void describe(const struct pool *p, const struct worker *w, struct why *w
 		format_duration(dur, sizeof dur, p->c->timeout);
 		snprintf(why->cause, sizeof why->cause, "timed out after %s (worker %d %s)", dur,
 			 (int)w->pid, how);
-		snprintf(why->outcome, sizeof why->outcome, "timeout");
+		why->outcome = "timeout";
 		why->exitval = JOBLOG_EXIT_TIMEOUT;
 	} else if (w->fault == FAULT_PROTOCOL) {
 		snprintf(why->cause, sizeof why->cause, "%s", w->fault_msg);
-		snprintf(why->outcome, sizeof why->outcome, "protocol");
+		why->outcome = "protocol";
 	} else if (WIFSIGNALED(w->wstatus)) {
 		snprintf(why->cause, sizeof why->cause, "worker %d %s", (int)w->pid, how);
-		snprintf(why->outcome, sizeof why->outcome, "signal %s",
-			 signal_name(WTERMSIG(w->wstatus)));
+		why->outcome = "signal";
 		why->exitval = JOBLOG_EXIT_SIGNALED(WTERMSIG(w->wstatus));
 	} else if (WEXITSTATUS(w->wstatus) == 0) {
 		snprintf(why->cause, sizeof why->cause,
 			 "worker %d exited with status 0 without answering", (int)w->pid);
-		snprintf(why->outcome, sizeof why->outcome, "protocol");
+		why->outcome = "protocol";
 	} else {
 		snprintf(why->cause, sizeof why->cause, "worker %d %s", (int)w->pid, how);
-		snprintf(why->outcome, sizeof why->outcome, "exit %d", WEXITSTATUS(w->wstatus));
+		why->outcome = "exit";
 		why->exitval = WEXITSTATUS(w->wstatus);
 	}
 }

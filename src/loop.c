@@ -71,7 +71,9 @@ struct loop {
 	int *always; /* handles of the watches epoll refused */
 	int n;       /* handles ever used: pfd[0, n) goes to poll() */
 	int cap, free, nalways;
-	int epfd; /* -1: poll */
+	int live;     /* watches in use */
+	int poll_max; /* poll while live <= poll_max; -1: poll for good */
+	int epfd;     /* -1: poll */
 #if LOOP_EPOLL
 	struct epoll_event *ev;
 #endif
@@ -101,7 +103,9 @@ static int grow(struct loop *l)
 	return 0;
 }
 
-struct loop *loop_new(void)
+static void switch_to_epoll(struct loop *l);
+
+struct loop *loop_new(int poll_max)
 {
 	struct loop *l = calloc(1, sizeof *l);
 	if (!l || grow(l) < 0) {
@@ -110,9 +114,9 @@ struct loop *loop_new(void)
 	}
 	l->free = -1;
 	l->epfd = -1;
-#if LOOP_EPOLL
-	l->epfd = epoll_create1(EPOLL_CLOEXEC); /* and poll when it cannot */
-#endif
+	l->poll_max = LOOP_EPOLL ? (poll_max < 0 ? 0 : poll_max) : -1;
+	if (l->poll_max == 0)
+		switch_to_epoll(l);
 	return l;
 }
 
@@ -211,6 +215,24 @@ static void fall_back_to_poll(struct loop *l)
 	}
 	l->nalways = 0;
 	close_fd(&l->epfd);
+	l->poll_max = -1;
+}
+
+/* Past poll_max watches: register them all with epoll, which serves from
+ * then on (a pool that shrank may grow again). When epoll cannot be had,
+ * poll serves for good. */
+static void switch_to_epoll(struct loop *l)
+{
+	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		l->poll_max = -1;
+		return;
+	}
+	for (int h = 0; h < l->n; h++)
+		if (l->w[h].fn && l->w[h].fd >= 0 && kernel_add(l, h) < 0) {
+			fall_back_to_poll(l);
+			return;
+		}
+	l->poll_max = -1;
 }
 
 static void kernel_set(struct loop *l, int h, short events)
@@ -305,6 +327,10 @@ static void fall_back_to_poll(struct loop *l)
 {
 	(void)l;
 }
+static void switch_to_epoll(struct loop *l)
+{
+	(void)l;
+}
 static int gather_epoll(struct loop *l, int64_t deadline)
 {
 	return gather_poll(l, deadline);
@@ -352,6 +378,8 @@ int loop_add(struct loop *l, int fd, short events, loop_fn *fn, void *ctx)
 		l->n++;
 	else
 		l->free = next_free;
+	if (++l->live > l->poll_max && l->poll_max >= 0 && l->epfd < 0)
+		switch_to_epoll(l);
 	return h;
 }
 
@@ -376,6 +404,7 @@ void loop_del(struct loop *l, int handle)
 	w->gen++;
 	w->link = l->free;
 	l->free = handle;
+	l->live--;
 	l->pfd[handle] = (struct pollfd){.fd = -1, .events = 0, .revents = 0};
 }
 

@@ -46,6 +46,19 @@ static const char *host_of(const struct pool *p, const struct task *t)
 	return t->pid ? fleet_login(p, t->host) : JOBLOG_HOST_LOCAL;
 }
 
+/* A failed task's Outcome for the joblog (see struct task), in b if it
+ * needs writing out. */
+static const char *outcome_text(const struct task *t, char *b, size_t n)
+{
+	if (!strcmp(t->outcome, "exit"))
+		snprintf(b, n, "exit %d", t->exitval);
+	else if (!strcmp(t->outcome, "signal"))
+		snprintf(b, n, "signal %s", signal_name(t->signal));
+	else
+		return t->outcome;
+	return b;
+}
+
 /* Write t's ending: data is its answer (wire form), or the cause of its
  * failure. Then its joblog row, which vouches for what was just written. */
 static void emit(struct pool *p, struct task *t, const char *data, size_t len)
@@ -65,6 +78,7 @@ static void emit(struct pool *p, struct task *t, const char *data, size_t len)
 		stop_now(p); /* the error itself is reported after the loop */
 	if (!p->jl)
 		return;
+	char text[48];
 	struct joblog_entry e = {.seq = t->seq, .host = host_of(p, t),
 				 .start_wall_ns = outcome_wall(p, t->t_sent), .run_ns = t->run_ns,
 				 .send = t->wire_len, .slot = t->slot, .attempts = t->tries + 1,
@@ -73,7 +87,7 @@ static void emit(struct pool *p, struct task *t, const char *data, size_t len)
 		e.attempts = t->tries;
 		e.exitval = t->exitval;
 		e.signal = t->signal;
-		e.outcome = t->outcome;
+		e.outcome = outcome_text(t, text, sizeof text);
 	} else {
 		e.receive = len + 1; /* the answer line, newline included */
 	}
@@ -153,7 +167,7 @@ void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, int exit
 	t->failed = true;
 	t->exitval = (int16_t)exitval;
 	t->signal = (uint8_t)sig;
-	snprintf(t->outcome, sizeof t->outcome, "%s", outcome);
+	t->outcome = outcome;
 	if (t->state == TASK_RUNNING)
 		t->run_ns = p->now - t->t_sent;
 	p->st->failed++;

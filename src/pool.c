@@ -235,7 +235,7 @@ static void pool_init(struct pool *p, const struct config *c, const int *in_fds,
 	srandom((unsigned)(wall_ns() ^ getpid())); /* --max-tasks-jitter */
 	p->depth = c->depth ? c->depth : 1;
 	p->in_watch = -1;
-	p->loop = loop_new();
+	p->loop = loop_new(LOOP_POLL_MAX);
 	/* Room for a pipeline of 3 on every worker and as much read ahead. */
 	p->window = c->jobs > WINDOW / WINDOW_PER_JOB ? c->jobs * WINDOW_PER_JOB : WINDOW;
 	if (!p->loop || tasks_init(&p->ts, p->window, c->keep_order) < 0 || dispatch_init(p) < 0)

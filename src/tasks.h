@@ -38,7 +38,11 @@ struct task {
 	bool failed;
 	int16_t exitval;  /* the joblog's Exitval and Signal */
 	uint8_t signal;
-	char outcome[24]; /* the joblog's Outcome: "exit 3", "timeout", ... */
+	/* The joblog's Outcome, a static string: "timeout", "protocol", ...;
+	 * "exit" and "signal" are written with the status or the signal's
+	 * name ("exit 3", "signal SIGSEGV"). A pointer, not the text: every
+	 * slot of the window holds one. */
+	const char *outcome;
 };
 
 /* Marks in the order ring besides slot numbers. */

@@ -457,7 +457,7 @@ int main(int argc, char **argv)
 	make_nonce();
 	log_verbose = getenv("DRIVER_VERBOSE") != NULL;
 	int sfd = sig_init();
-	d.loop = loop_new();
+	d.loop = loop_new(0);
 	d.ms = d.loop ? masters_new(&d.rs, &d.hs, d.loop, on_master, NULL) : NULL;
 	if (sfd < 0 || !d.ms || fd_set_nonblock(0) < 0 ||
 	    loop_add(d.loop, sfd, POLLIN, on_signal, NULL) < 0 ||

@@ -60,14 +60,14 @@ static int64_t in_ms(int ms)
 
 static void test_backend(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	CHECK_STR(BACKEND, loop_backend(l));
 	loop_free(l);
 }
 
 static void test_ready_and_paused(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int p[2];
 	make_pipe(p);
 	struct seen s = {0};
@@ -94,7 +94,7 @@ static void test_ready_and_paused(void)
  * and the wait does not return early for it. */
 static void test_hangup_while_paused(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int p[2], q[2];
 	make_pipe(p);
 	make_pipe(q);
@@ -123,7 +123,7 @@ static void test_hangup_while_paused(void)
 
 static void test_deadline(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int p[2];
 	make_pipe(p);
 	struct seen s = {0};
@@ -146,7 +146,7 @@ static void del_other(struct seen *s)
 /* Both are ready; the first deletes the second, which is not called. */
 static void test_deleted_while_ready(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int a[2], b[2];
 	make_pipe(a);
 	make_pipe(b);
@@ -174,7 +174,7 @@ static void reuse_other(struct seen *s)
 
 static void test_handle_reused_during_turn(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int a[2], b[2], c[2];
 	make_pipe(a);
 	make_pipe(b);
@@ -208,7 +208,7 @@ static void add_one(struct seen *s)
 /* A watch added by a callback on a ready fd waits for the next turn. */
 static void test_added_during_turn(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int a[2], b[2];
 	make_pipe(a);
 	make_pipe(b);
@@ -234,7 +234,7 @@ static void del_self(struct seen *s)
  * reused and nothing is called twice or after its deletion. */
 static void test_churn(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	enum { N = 64 };
 	int p[N][2];
 	struct seen s[N];
@@ -283,7 +283,7 @@ static void test_many_watches_few_ready(void)
 	int n = fds_for(2000) / 2;
 	if (n < 1000)
 		printf("only %d watches fit under ulimit -n\n", n);
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int(*p)[2] = calloc((size_t)n, sizeof *p);
 	struct seen *s = calloc((size_t)n, sizeof *s);
 	for (int i = 0; i < n; i++) {
@@ -312,7 +312,7 @@ static void test_many_watches_few_ready(void)
 /* The same events again cost no syscall; a pause and a resume one each. */
 static void test_set_is_cached(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int p[2];
 	make_pipe(p);
 	struct seen s = {0};
@@ -341,7 +341,7 @@ static void test_regular_file(void)
 	int fd = mkstemp(path);
 	CHECK(fd >= 0);
 	unlink(path);
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	struct seen s = {0};
 	int h = loop_add(l, fd, POLLIN, on_ready, &s);
 	CHECK(h >= 0);
@@ -364,7 +364,7 @@ static void test_regular_file(void)
 /* Two watches on one fd (epoll registers an fd once): both are called. */
 static void test_same_fd_twice(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int p[2];
 	make_pipe(p);
 	struct seen a = {0}, b = {0};
@@ -388,7 +388,7 @@ static void test_same_fd_twice(void)
  * loop falls back to poll and waits as it should. */
 static void test_closed_before_deleted(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	int p[2], q[2];
 	make_pipe(p);
 	make_pipe(q);
@@ -412,9 +412,45 @@ static void test_closed_before_deleted(void)
 	close(held), close(p[1]), close(q[0]), close(q[1]);
 }
 
+/* A few watches on poll; one past poll_max and epoll serves (where it
+ * can), for good: the watches keep what they wait for, a paused one stays
+ * paused, and fewer watches again do not go back. */
+static void test_poll_then_epoll(void)
+{
+	struct loop *l = loop_new(3);
+	int p[4][2];
+	struct seen s[4] = {{0}};
+	int h[4];
+	for (int i = 0; i < 4; i++)
+		make_pipe(p[i]);
+	for (int i = 0; i < 3; i++)
+		h[i] = loop_add(l, p[i][0], POLLIN, on_ready, &s[i]);
+	CHECK_STR("poll", loop_backend(l));
+	loop_set(l, h[1], 0);
+	put(p[0][1]);
+	put(p[1][1]);
+	CHECK_INT(1, loop_once(l, in_ms(5000)));
+	h[3] = loop_add(l, p[3][0], POLLIN, on_ready, &s[3]);
+	CHECK_STR(BACKEND, loop_backend(l));
+	put(p[3][1]);
+	CHECK_INT(2, loop_once(l, in_ms(5000))); /* 0 and 3; 1 is paused */
+	CHECK_INT(2, s[0].calls);
+	CHECK_INT(0, s[1].calls);
+	CHECK_INT(1, s[3].calls);
+	loop_set(l, h[1], POLLIN);
+	loop_del(l, h[3]);
+	loop_del(l, h[2]);
+	CHECK_STR(BACKEND, loop_backend(l));
+	CHECK_INT(2, loop_once(l, in_ms(5000)));
+	CHECK_INT(1, s[1].calls);
+	loop_free(l);
+	for (int i = 0; i < 4; i++)
+		close(p[i][0]), close(p[i][1]);
+}
+
 static void test_bad_fd(void)
 {
-	struct loop *l = loop_new();
+	struct loop *l = loop_new(0);
 	struct seen s = {0};
 	int h = loop_add(l, -1, POLLIN, on_ready, &s); /* never ready */
 	CHECK(h >= 0);
@@ -440,6 +476,7 @@ int main(void)
 	TEST_RUN(test_regular_file);
 	TEST_RUN(test_same_fd_twice);
 	TEST_RUN(test_closed_before_deleted);
+	TEST_RUN(test_poll_then_epoll);
 	TEST_RUN(test_bad_fd);
 	return TEST_REPORT();
 }
