@@ -251,3 +251,28 @@ for line in sys.stdin.buffer:
 		((output * 1024 < 75000000)) || fail "procpool's peak RSS from a $src: $output KiB"
 	done
 }
+
+@test "records larger than the window's 16 MiB: every worker gets one at once, from a file and from a pipe" {
+	# Two 20 MiB records, -j2: each worker, given its record, waits (up to
+	# 30 s) until the other has one too. Were the second record read only
+	# after the first finished, each would answer "alone".
+	python3 -c '
+import sys
+for c in b"ab":
+    sys.stdout.buffer.write(bytes([c]) * (20 << 20) + b"\n")' >"$T/in"
+	local worker='
+import os, sys, time
+d = sys.argv[1]
+for line in sys.stdin.buffer:
+    open("%s/%d" % (d, os.getpid()), "w").close()
+    t = time.time() + 30
+    while len(os.listdir(d)) < 2 and time.time() < t:
+        time.sleep(0.05)
+    print("together" if len(os.listdir(d)) >= 2 else "alone", len(line), flush=True)'
+	for src in file pipe; do
+		rm -rf "$T/started" && mkdir "$T/started"
+		from $src "$T/in" -k -j2 -- python3 -c "$worker" "$T/started"
+		assert_status 0
+		assert_file_content "$T/out" 'together 20971521\ntogether 20971521\n'
+	done
+}
