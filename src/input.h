@@ -47,6 +47,7 @@ struct input {
 	off_t map_end;        /* the file's offset where that mapping ends */
 	size_t shown;         /* bytes of the file buf showed at first */
 	size_t let_go;        /* bytes of them let go of, from the first */
+	bool later;           /* INPUT_LATER was said: input_fill() has nothing to do */
 };
 
 struct input_map {
@@ -60,6 +61,7 @@ enum input_kind {
 	INPUT_RECORD,   /* a record */
 	INPUT_TOO_LONG, /* a record over the limit; *rec, *len show its start */
 	INPUT_NEED,     /* call input_fill() first */
+	INPUT_LATER,    /* a long mapped record is scanned on: call again next turn */
 	INPUT_END,      /* every record has been returned */
 };
 
@@ -85,7 +87,8 @@ int input_fd(const struct input *in);
  * lacked, if any: 0 or 1 byte then, and in->eof once it was the last.
  * Returns the bytes put in p, or -1 with errno. */
 ssize_t input_read(struct input *in, char *p, size_t n);
-/* input_read() into the buffer. */
+/* input_read() into the buffer; after INPUT_LATER, nothing (the mapped
+ * bytes are there to scan on): returns the bytes shown. */
 ssize_t input_fill(struct input *in);
 enum input_kind input_next(struct input *in, const char **rec, size_t *len);
 /* Keep rec[0..len) in dst (its old bytes dropped). A long record that

@@ -154,6 +154,7 @@ static void feed(struct pool *p)
 			      "record longer than --max-record");
 			break;
 		case INPUT_NEED:
+		case INPUT_LATER: /* a mapped file's watch is always ready */
 			set_input_watch(p, true);
 			return;
 		case INPUT_END:

@@ -228,17 +228,18 @@ static void test_check_matches_reference(void)
 }
 
 /* b64scan_span, vectorised, against a byte-at-a-time reference: every byte
- * value at every position of texts of every length up to 200 (the blocks
- * of 64 and 16 and the tail), each on an odd address (unaligned loads). */
+ * value at every position of texts of every length up to 300 (the blocks
+ * of 128 and 32 with AVX2, of 64 and 16 with SSE2, and the tail), each on
+ * an odd address (unaligned loads). */
 static void test_span_matches_reference(void)
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static char buf[256];
+	static char buf[320];
 	for (int c = 0; c < 256; c++) {
 		bool good = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 			    (c >= '0' && c <= '9') || c == '+' || c == '/';
-		for (size_t n = 1; n <= 200; n += n < 70 ? 1 : 13)
+		for (size_t n = 1; n <= 300; n += n < 70 ? 1 : n < 140 ? 3 : 13)
 			for (size_t at = 0; at < n; at++) {
 				char *t = buf + 1;
 				for (size_t i = 0; i < n; i++)
