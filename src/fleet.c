@@ -282,7 +282,8 @@ static int start_on(struct pool *p, struct worker *w, unsigned hi, struct spawn_
 		struct remote_start st = {.control = m ? master_control(m) : NULL,
 					  .nonce = f->nonce, .ask_cpus = !h->cap,
 					  .unbuffered_env = p->so.unbuffered_env,
-					  .slot = (unsigned)slot, .jobs = h->cap};
+					  .slot = (unsigned)slot, .jobs = h->cap,
+					  .error_prefix = p->c->error_prefix};
 		if (!(argv = remote_worker_argv(&f->rs, h, &st, (const char *const *)p->c->argv)))
 			log_die(EXIT_FATAL, "out of memory");
 		so->argv = argv;

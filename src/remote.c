@@ -15,9 +15,10 @@
 #define HOST_WORD "{host}"
 #define SHOWN_MAX 60
 
-/* Run by `sh -c SCRIPT procpool NONCE FLAGS SLOT JOBS COMMAND ARG...` as the
- * login shell's own process, so $PPID is the connection's process (sshd's,
- * for ssh). FLAGS: c to report the CPUs, u for PYTHONUNBUFFERED, or -.
+/* Run by `sh -c SCRIPT procpool NONCE FLAGS SLOT JOBS PREFIX COMMAND ARG...`
+ * as the login shell's own process, so $PPID is the connection's process
+ * (sshd's, for ssh). FLAGS: c to report the CPUs, u for PYTHONUNBUFFERED,
+ * e for PROCPOOL_ERROR_PREFIX=PREFIX, or -.
  * JOBS 0: the host's cap is not known yet; it is its CPUs when asked for.
  * - What procpool sets in a local worker's environment, set there too:
  *   ssh passes no variable (unless sshd's AcceptEnv lets it).
@@ -37,7 +38,8 @@ static const char worker_script[] =
 	"case $f in *c*) "
 	"n=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null) || n=0;; esac; "
 	"j=$4; case $j in 0) j=$n;; esac; "
-	"case $j in 0) ;; *) export PROCPOOL_SLOT=$3 PROCPOOL_JOBS=$j;; esac; shift 4; "
+	"case $j in 0) ;; *) export PROCPOOL_SLOT=$3 PROCPOOL_JOBS=$j;; esac; "
+	"case $f in *e*) export PROCPOOL_ERROR_PREFIX=\"$5\";; esac; shift 5; "
 	"case $f in *u*) export PYTHONUNBUFFERED=${PYTHONUNBUFFERED-1};; esac; "
 	"command -v \"$1\" >/dev/null 2>&1 || "
 	"{ echo \"procpool: command not found on $(uname -n): $1\" >&2; exit 127; }; "
@@ -391,16 +393,19 @@ static char **run_on(const struct remote_ssh *rs, const struct host *h, const ch
 char **remote_worker_argv(const struct remote_ssh *rs, const struct host *h,
 			  const struct remote_start *st, const char *const *cmd)
 {
-	char flags[3] = "-", slot[16], jobs[16];
+	char flags[4] = "-", slot[16], jobs[16];
 	char *f = flags;
 	if (st->ask_cpus)
 		*f++ = 'c';
 	if (st->unbuffered_env)
 		*f++ = 'u';
+	if (st->error_prefix)
+		*f++ = 'e';
 	snprintf(slot, sizeof slot, "%u", st->slot);
 	snprintf(jobs, sizeof jobs, "%u", st->jobs);
-	const char *lead[] = {st->nonce, flags, slot, jobs};
-	return run_on(rs, h, rs->ssh ? st->control : NULL, worker_script, lead, 4, cmd);
+	const char *lead[] = {st->nonce, flags, slot, jobs,
+			      st->error_prefix ? st->error_prefix : ""};
+	return run_on(rs, h, rs->ssh ? st->control : NULL, worker_script, lead, 5, cmd);
 }
 
 char **remote_master_argv(const struct remote_ssh *rs, const struct host *h, const char *control,

@@ -53,6 +53,7 @@ struct remote_start {
 	bool unbuffered_env; /* PYTHONUNBUFFERED=1 there unless its environment sets it */
 	unsigned slot, jobs; /* PROCPOOL_SLOT and PROCPOOL_JOBS there; jobs 0: the
 			      * CPUs there when ask_cpus, else neither */
+	const char *error_prefix; /* PROCPOOL_ERROR_PREFIX there, or NULL */
 };
 
 /* argv that runs the worker cmd (NULL-terminated) on h. One allocation:

@@ -688,3 +688,13 @@ no_dir_left() {
 	run -0 sort -u -k2 "$T/out"
 	assert_output --regexp "^([0-9]+ $(nproc)"$'\n'")*[0-9]+ $(nproc)\$"
 }
+
+@test "-S --error-prefix: the worker on a host learns it from PROCPOOL_ERROR_PREFIX too, and its reports fail their tasks" {
+	local worker='while read -r l; do case $l in 3) echo "${PROCPOOL_ERROR_PREFIX}no 3";; *) echo "$l";; esac; done'
+	sshd_start 127.0.0.2
+	seq 5 >"$T/in"
+	hosts_io "$T/in" -k --error-prefix "E 'x' " -S 1/127.0.0.2 -- sh -c "$worker"
+	assert_status 1
+	assert_file_content "$T/out" '1\n2\n4\n5\n'
+	grep -qE "^procpool: record 3: worker [0-9]+ reported: no 3; input '3'$" "$T/err" || fail "$(cat "$T/err")"
+}

@@ -180,13 +180,13 @@ static void test_session_argv(void)
 	struct remote_ssh rs = ssh_of("ssh");
 	struct host h = host_of("db1");
 	const char *cmd[] = {"python3", "-u", "my worker.py", NULL};
-	struct remote_start st = {"/tmp/pp/0-1", "abc123", false, false, 0, 0};
+	struct remote_start st = {"/tmp/pp/0-1", "abc123", false, false, 0, 0, NULL};
 	char **v = remote_worker_argv(&rs, &h, &st, cmd);
 	const char *s = joined(v);
 	CHECK(starts(s, "ssh|-T|-o|BatchMode=yes|-o|ControlMaster=no|-o|ControlPath=/tmp/pp/0-1|-o|"
 			"ProxyCommand=false|-o|LogLevel=QUIET|-o|ClearAllForwardings=yes|--|db1|"
 			"exec sh -c 'm=$1 "));
-	CHECK(ends(last(v), "\"$@\"' procpool abc123 - 0 0 python3 -u 'my worker.py'"));
+	CHECK(ends(last(v), "\"$@\"' procpool abc123 - 0 0 '' python3 -u 'my worker.py'"));
 	free(v);
 	/* No master: a connection of its own, with ssh's options for one. */
 	st.control = NULL;
@@ -195,7 +195,7 @@ static void test_session_argv(void)
 	st.jobs = 8;
 	v = remote_worker_argv(&rs, &h, &st, cmd);
 	CHECK(starts(joined(v), "ssh|" CONN_OPTS "|-o|ControlMaster=no|-o|ControlPath=none|--|db1|"));
-	CHECK(strstr(last(v), " procpool abc123 cu 3 8 python3 "));
+	CHECK(strstr(last(v), " procpool abc123 cu 3 8 '' python3 "));
 	free(v);
 	long pids[] = {41, 4242};
 	v = remote_signal_argv(&rs, &h, "/tmp/pp/0-1", "TERM", pids, 2);
@@ -210,14 +210,15 @@ static void test_command_argv(void)
 {
 	struct host h = host_of("4/node7");
 	const char *cmd[] = {"./w", "a b", NULL};
-	struct remote_start st = {"/ignored", "n1", false, false, 0, 0};
+	struct remote_start st = {"/ignored", "n1", false, false, 0, 0, NULL};
 	struct remote_ssh rs = ssh_of("srun -N1 -n1 --exclusive -w {host}");
 	char **v = remote_worker_argv(&rs, &h, &st, cmd);
 	/* Not ssh: the words as they are, the worker's as separate words. */
 	CHECK(starts(joined(v), "srun|-N1|-n1|--exclusive|-w|node7|sh|-c|m=$1 "));
 	CHECK(strcmp(v[9], "procpool") == 0 && strcmp(v[10], "n1") == 0 &&
 	      strcmp(v[11], "-") == 0 && strcmp(v[12], "0") == 0 && strcmp(v[13], "0") == 0 &&
-	      strcmp(v[14], "./w") == 0 && strcmp(v[15], "a b") == 0 && !v[16]);
+	      strcmp(v[14], "") == 0 && strcmp(v[15], "./w") == 0 && strcmp(v[16], "a b") == 0 &&
+	      !v[17]);
 	free(v);
 	remote_ssh_free(&rs);
 	rs = ssh_of("kubectl exec -i pod/{host}-{host} --");
@@ -301,7 +302,7 @@ static void round_trip(const char *shell, const char *const *args, int line)
 {
 	struct remote_ssh rs = ssh_of(shell ? "ssh" : "sh");
 	struct host h = host_of("localhost");
-	struct remote_start st = {NULL, "0123abcd", false, false, 0, 0};
+	struct remote_start st = {NULL, "0123abcd", false, false, 0, 0, NULL};
 	size_t n = 0;
 	while (args[n])
 		n++;
@@ -378,7 +379,7 @@ static void check_env(bool unbuffered, unsigned slot, unsigned jobs, const char 
 {
 	struct remote_ssh rs = ssh_of("sh");
 	struct host h = host_of("here");
-	struct remote_start st = {NULL, "ee", false, unbuffered, slot, jobs};
+	struct remote_start st = {NULL, "ee", false, unbuffered, slot, jobs, NULL};
 	const char *cmd[] = {"sh", "-c",
 			     "echo \"${PROCPOOL_SLOT-none} ${PROCPOOL_JOBS-none} "
 			     "${PYTHONUNBUFFERED-none}\"", NULL};
@@ -428,7 +429,7 @@ static void test_remote_side(void)
 {
 	struct remote_ssh rs = ssh_of("sh");
 	struct host h = host_of("here");
-	struct remote_start st = {NULL, "aa", true, false, 0, 0};
+	struct remote_start st = {NULL, "aa", true, false, 0, 0, NULL};
 	const char *cmd[] = {"true", NULL};
 	char **v = remote_worker_argv(&rs, &h, &st, cmd);
 	static char out[4096];
@@ -449,6 +450,16 @@ static void test_remote_side(void)
 	const char *body = strchr(out + 1, '\n');
 	CHECK(body && strcmp(body + 1, want) == 0);
 	free(v);
+	/* --error-prefix: PROCPOOL_ERROR_PREFIX there too, any bytes. */
+	const char *prefix[] = {"sh", "-c", "printf '%s|' \"$PROCPOOL_ERROR_PREFIX\"", NULL};
+	st.error_prefix = "ERR 'it' $x: ";
+	v = remote_worker_argv(&rs, &h, &st, prefix);
+	CHECK_INT(0, run(v + 2, out, sizeof out - 1, &len));
+	out[len] = '\0';
+	body = strchr(out + 1, '\n');
+	CHECK(body && strcmp(body + 1, "ERR 'it' $x: |") == 0);
+	free(v);
+	st.error_prefix = NULL;
 	const char *missing[] = {"procpool-no-such-command", NULL};
 	v = remote_worker_argv(&rs, &h, &st, missing);
 	int status = run(v + 2, out, sizeof out - 1, &len);
@@ -480,7 +491,7 @@ static void test_watchdog(void)
 	}
 	struct remote_ssh rs = ssh_of("sh");
 	struct host h = host_of("here");
-	struct remote_start st = {NULL, "bb", false, false, 0, 0};
+	struct remote_start st = {NULL, "bb", false, false, 0, 0, NULL};
 	const char *cmd[] = {"sleep", "300", NULL};
 	char **v = remote_worker_argv(&rs, &h, &st, cmd);
 	int fds[2];
