@@ -139,12 +139,43 @@ static const char *host_name(const struct masters *ms, unsigned hi)
 	return ms->hs->h[hi].login;
 }
 
+/* The masters whose directory is made and not yet removed: a run that
+ * ends in exit() (log_die) removes it too, and stops them. */
+static struct masters *with_dir;
+
+/* The masters' sockets and logs, and their directory. */
+static void remove_files(struct masters *ms)
+{
+	for (unsigned i = 0; i < ms->n; i++) {
+		unlink(ms->m[i]->control);
+		unlink(ms->m[i]->log);
+	}
+	if (ms->dir[0] && rmdir(ms->dir) < 0)
+		log_warn("cannot remove %s: %s", ms->dir, strerror(errno));
+	ms->dir[0] = '\0';
+	with_dir = NULL;
+}
+
+static void signal_all(struct masters *ms, int sig);
+
+static void remove_at_exit(void)
+{
+	if (with_dir) {
+		signal_all(with_dir, SIGTERM);
+		remove_files(with_dir);
+	}
+}
+
 /* The private directory: in $TMPDIR when a socket path fits there and ssh
  * would not read % tokens in it, else in /tmp. 0 or -1 with errno. */
 static int make_dir(struct masters *ms)
 {
+	static bool registered;
 	if (ms->dir[0])
 		return 0;
+	if (!registered && atexit(remove_at_exit) != 0)
+		return -1;
+	registered = true;
 	const char *base = getenv("TMPDIR");
 	if (!base || base[0] != '/' || strlen(base) > DIR_MAX - 20 || strpbrk(base, "% \t\n"))
 		base = "/tmp";
@@ -153,6 +184,7 @@ static int make_dir(struct masters *ms)
 		ms->dir[0] = '\0';
 		return -1;
 	}
+	with_dir = ms;
 	return 0;
 }
 
@@ -608,13 +640,9 @@ void masters_free(struct masters *ms, int64_t wait_ns)
 		signal_all(ms, SIGKILL);
 		reap_until(ms, -1);
 	}
-	for (unsigned i = 0; i < ms->n; i++) {
-		unlink(ms->m[i]->control);
-		unlink(ms->m[i]->log);
+	remove_files(ms);
+	for (unsigned i = 0; i < ms->n; i++)
 		master_free(ms->m[i]);
-	}
-	if (ms->dir[0] && rmdir(ms->dir) < 0)
-		log_warn("cannot remove %s: %s", ms->dir, strerror(errno));
 	free(ms->m);
 	free(ms->limit);
 	free(ms->next_id);

@@ -255,6 +255,26 @@ DRV_WORKER='sh -c "while read -r l; do case \$l in hang) sleep 300;; who) echo \
 	done
 }
 
+@test "a run that dies (log_die's exit) stops its master and removes the masters' directory on the way out" {
+	local dir mpid
+	sshd_start 127.0.0.2
+	drv_start -S 127.0.0.2
+	drv "start 0 $DRV_WORKER"
+	drv_wait "^session 0 start "
+	drv_wait "^master 0 ready "
+	mpid=$(awk '$1 == "master" && $3 == "ready" { print $4; exit }' "$T/drv")
+	drv die
+	drv_wait '^die /'
+	dir=$(awk '$1 == "die" { print $2 }' "$T/drv")
+	exec {DRV_FD}>&-
+	wait_for 30 pid_is_gone_or_zombie "$DRV_PID"
+	local st=0
+	wait "$DRV_PID" || st=$?
+	((st == 3)) || fail "remote-driver exited with status $st: $(cat "$T/drv.err")"
+	[[ ! -e $dir ]] || fail "$dir was left: $(ls -la "$dir")"
+	wait_for 10 pid_is_gone_or_zombie "$mpid" || fail "master $mpid still runs"
+}
+
 @test "MaxSessions 2 and MaxStartups 2:100:2: refused sessions teach the limit, masters connect one at a time, all seven run" {
 	local i n
 	sshd_start 127.0.0.2 'MaxSessions 2' 'MaxStartups 2:100:2'

@@ -17,12 +17,14 @@
  *   hosts             one line per host: its masters, ready ones, limit
  *   quit              close every stdin, wait for the sessions, stop the
  *                     masters, remove their directory, exit
+ *   die               exit(3) at once, as log_die does: the masters are
+ *                     stopped and their directory removed on the way out
  * Events on stdout, one a line:
  *   session S waiting | spawned PID | noise TEXT | line TEXT
  *   session S start RPID CPUS MS conn C     (its marker: MS after spawning)
  *   session S refused LIMIT | exit STATUS|SIGNAME | failed WHY
  *   master H ready PID | master H gone WHY | host H down WHY
- *   host H masters N ready R limit L | quit DIR gone|left
+ *   host H masters N ready R limit L | quit DIR gone|left | die DIR
  * A session refused by sshd (MaxSessions) starts again at once, as the
  * pool would start the worker again. Exit 0, or 2 on a usage error. */
 #include <errno.h>
@@ -353,6 +355,9 @@ static void run_command(char *line)
 		cmd_hosts();
 	} else if (strcmp(verb, "quit") == 0) {
 		d.quitting = true;
+	} else if (strcmp(verb, "die") == 0) {
+		say("die %s", masters_dir(d.ms)[0] ? masters_dir(d.ms) : "-");
+		exit(3);
 	} else {
 		say("error unknown command '%s'", verb);
 	}
