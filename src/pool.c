@@ -125,13 +125,14 @@ static void admit(struct pool *p, const char *rec, size_t len, const char *outco
 
 /* The window is full at its task count, or at HOLD_BYTES of task bytes
  * once it holds a record for every worker and one more: records larger
- * than HOLD_BYTES / jobs still keep every worker busy, at a cost bounded
- * by (jobs + 1) records of at most --max-record. */
+ * than HOLD_BYTES / jobs still keep every worker busy, up to
+ * HOLD_BYTES_MAX (plus the record that crosses it). */
 bool pool_window_full(const struct pool *p)
 {
 	if (!tasks_have_room(&p->ts, p->seq + 1))
 		return true;
-	return p->held >= HOLD_BYTES && tasks_live(&p->ts) > pool_jobs(p);
+	return p->held >= HOLD_BYTES &&
+	       (tasks_live(&p->ts) > pool_jobs(p) || p->held >= HOLD_BYTES_MAX);
 }
 
 /* Move records from the input buffer into the window while it has room. */
