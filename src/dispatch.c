@@ -12,6 +12,8 @@
 #include "hist.h"
 #include "log.h"
 #include "loop.h"
+#include "os.h"
+#include "pace.h"
 #include "pool_impl.h"
 #include "util.h"
 
@@ -21,6 +23,7 @@
 #define BATCH_NS (1 * NS_PER_MS)     /* auto depth: queue about this much work */
 #define SHORT_NS (20 * NS_PER_MS)    /* ... and 3 tasks of less than this */
 #define COALESCE_MIN_NS 100000       /* let answers pile up when workers hold this much */
+#define PACE_BYTES (256u << 10)      /* pace refills while this much waits to go in */
 
 /* Encode one task for w's stdin; returns its length there. A long task
  * that travels as it was read is written from the task's own bytes, not
@@ -170,6 +173,30 @@ void dispatch_flush(struct pool *p, struct worker *w)
 		loop_set(p->loop, w->to_watch, w->want_write ? POLLOUT : 0);
 	if (r == 1)
 		life_close_if_pending(p, w);
+}
+
+bool dispatch_paced(struct pool *p, struct worker *w)
+{
+	if (!w->want_write || worker_unsent(w) < PACE_BYTES || w->to_watch < 0)
+		return false;
+	long full = os_pipe_unread(w->to_fd);
+	if (full < PACE_BYTES)
+		return false; /* not a pipe this large: refill at once */
+	w->refill_at = pace_woken(&w->pace, p->now, full);
+	loop_set(p->loop, w->to_watch, 0);
+	life_touch(p, w);
+	return true;
+}
+
+void dispatch_refill(struct pool *p, struct worker *w)
+{
+	w->refill_at = 0;
+	if (w->to_fd < 0)
+		return;
+	long unread = os_pipe_unread(w->to_fd);
+	if (unread >= 0)
+		pace_refilled(&w->pace, unread);
+	dispatch_flush(p, w); /* which waits for POLLOUT again if need be */
 }
 
 /* A worker fed past the depth (it buffers its output: silence.c) that can

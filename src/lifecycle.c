@@ -326,7 +326,8 @@ static void on_writable(void *ctx, int fd, short revents)
 {
 	struct worker *w = ctx;
 	(void)fd;
-	(void)revents;
+	if (!(revents & POLLERR) && dispatch_paced(w->owner, w))
+		return;
 	dispatch_flush(w->owner, w);
 	life_touch(w->owner, w);
 }
@@ -481,6 +482,8 @@ static int64_t worker_timers(struct pool *p, struct worker *w, bool *acted)
 	}
 	if ((t = silence_due(p, w)) >= 0 && DUE(t))
 		silence_check(p, w);
+	if (w->refill_at && DUE(w->refill_at))
+		dispatch_refill(p, w);
 	bool done_closing = w->state == WORKER_CLOSING && !w->reaped && w->fifo_len == 0;
 	if (done_closing && !w->lingering_noted && DUE(closed_since(w) + LINGER_NOTE_NS)) {
 		w->lingering_noted = true;

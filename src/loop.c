@@ -25,6 +25,7 @@
  * says of them: they sit on a list that keeps the wait from blocking while
  * they want anything. A second watch on an fd watches a dup of it, since
  * epoll registers an fd only once. */
+#define _GNU_SOURCE /* ppoll, epoll_pwait2 */
 #include "loop.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -122,6 +124,8 @@ struct loop *loop_new(int poll_max)
 
 /* ---- a turn ------------------------------------------------------------- */
 
+#if LOOP_EPOLL || !defined(__linux__)
+/* The wait until deadline in milliseconds, for poll and epoll_wait. */
 static int timeout_ms(int64_t deadline)
 {
 	if (deadline < 0)
@@ -131,11 +135,33 @@ static int timeout_ms(int64_t deadline)
 	int64_t ms = left <= 0 ? 0 : (left + NS_PER_MS - 1) / NS_PER_MS;
 	return ms > 3600000 ? 3600000 : (int)ms;
 }
+#endif
+
+/* The wait until deadline to the nanosecond (a write paced to a worker's
+ * reading is due in tens of microseconds); NULL: none. */
+static struct timespec *timeout_ts(int64_t deadline, struct timespec *ts)
+{
+	if (deadline < 0)
+		return NULL;
+	int64_t left = deadline - now_ns();
+	if (left < 0)
+		left = 0;
+	if (left > 3600 * NS_PER_SEC)
+		left = 3600 * NS_PER_SEC;
+	ts->tv_sec = (time_t)(left / NS_PER_SEC);
+	ts->tv_nsec = (long)(left % NS_PER_SEC);
+	return ts;
+}
 
 static int gather_poll(struct loop *l, int64_t deadline)
 {
 	l->st.waits++;
+#ifdef __linux__
+	struct timespec ts;
+	int ready = ppoll(l->pfd, (nfds_t)l->n, timeout_ts(deadline, &ts), NULL);
+#else
 	int ready = poll(l->pfd, (nfds_t)l->n, timeout_ms(deadline));
+#endif
 	if (ready < 0)
 		return -1;
 	int k = 0;
@@ -278,6 +304,22 @@ static int gather_always(struct loop *l)
 	return k;
 }
 
+/* epoll_wait to the nanosecond where the kernel can (Linux 5.11). */
+static int wait_epoll(struct loop *l, int64_t deadline)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 35)
+	static bool no_pwait2;
+	if (!no_pwait2) {
+		struct timespec ts;
+		int got = epoll_pwait2(l->epfd, l->ev, l->cap, timeout_ts(deadline, &ts), NULL);
+		if (got >= 0 || errno != ENOSYS)
+			return got;
+		no_pwait2 = true;
+	}
+#endif
+	return epoll_wait(l->epfd, l->ev, l->cap, timeout_ms(deadline));
+}
+
 static int gather_epoll(struct loop *l, int64_t deadline)
 {
 	int k, got, dropped;
@@ -286,7 +328,7 @@ static int gather_epoll(struct loop *l, int64_t deadline)
 		k = gather_always(l);
 		dropped = 0;
 		l->st.waits++;
-		got = epoll_wait(l->epfd, l->ev, l->cap, k ? 0 : timeout_ms(deadline));
+		got = wait_epoll(l, k ? 0 : deadline);
 		if (got < 0)
 			return -1;
 		for (int i = 0; i < got; i++) {

@@ -130,6 +130,10 @@ struct pool {
 /* dispatch.c */
 void dispatch(struct pool *p);
 void dispatch_flush(struct pool *p, struct worker *w);
+/* w read from its full pipe: true when the refill waits (pace.h), then
+ * dispatch_refill() at w->refill_at; false: flush now. */
+bool dispatch_paced(struct pool *p, struct worker *w);
+void dispatch_refill(struct pool *p, struct worker *w);
 void dispatch_scale(struct pool *p);
 void dispatch_learn(struct pool *p, int64_t per_task);
 /* w's state changed: its place in the index of takers. */

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "heap.h"
 #include "loadidx.h"
+#include "pace.h"
 #include "spawn.h"
 
 enum worker_state {
@@ -111,6 +112,8 @@ struct worker {
 	bool eof, reaped;
 	bool discard;       /* broke the protocol: ignore what it writes */
 	bool want_write;    /* waiting for its stdin pipe to drain */
+	struct pace pace;   /* refills of that pipe while a long task goes in */
+	int64_t refill_at;  /* a paced refill is due then; 0: none */
 	bool topping_up;    /* took a task this dispatch round */
 	int wstatus;
 	int64_t reaped_at, eof_at, closed_at;
