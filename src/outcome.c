@@ -230,3 +230,15 @@ void outcome_suspects(struct pool *p, const struct worker *w, const struct seqve
 	p->st->suspect += v->len;
 	stop_check_halt(p);
 }
+
+/* The window is full at its task count, or at HOLD_BYTES of task bytes
+ * once it holds a record for every worker and one more: records larger
+ * than HOLD_BYTES / jobs still keep every worker busy, up to
+ * HOLD_BYTES_MAX (plus the record that crosses it). */
+bool outcome_window_full(const struct pool *p)
+{
+	if (!tasks_have_room(&p->ts, p->seq + 1))
+		return true;
+	return p->held >= HOLD_BYTES &&
+	       (tasks_live(&p->ts) > pool_jobs(p) || p->held >= HOLD_BYTES_MAX);
+}

@@ -123,23 +123,11 @@ static void admit(struct pool *p, const char *rec, size_t len, const char *outco
 		tasks_enqueue(&p->ts, slot);
 }
 
-/* The window is full at its task count, or at HOLD_BYTES of task bytes
- * once it holds a record for every worker and one more: records larger
- * than HOLD_BYTES / jobs still keep every worker busy, up to
- * HOLD_BYTES_MAX (plus the record that crosses it). */
-bool pool_window_full(const struct pool *p)
-{
-	if (!tasks_have_room(&p->ts, p->seq + 1))
-		return true;
-	return p->held >= HOLD_BYTES &&
-	       (tasks_live(&p->ts) > pool_jobs(p) || p->held >= HOLD_BYTES_MAX);
-}
-
 /* Move records from the input buffer into the window while it has room. */
 static void feed(struct pool *p)
 {
 	while (!p->in_done) {
-		if (pool_window_full(p) || sink_backed_up(p)) {
+		if (outcome_window_full(p) || sink_backed_up(p)) {
 			set_input_watch(p, false);
 			return;
 		}

@@ -159,6 +159,9 @@ void outcome_failed(struct pool *p, uint32_t slot, const char *outcome, int exit
  * --retries (the caller fails it). */
 bool outcome_try_again(struct pool *p, uint32_t slot, const struct worker *w, const char *cause);
 void outcome_skipped(struct pool *p, uint64_t seq);
+/* Whether the window can take no more input now: its task slots, or its
+ * bytes (HOLD_BYTES, with room for a record a worker). */
+bool outcome_window_full(const struct pool *p);
 void outcome_not_run(struct pool *p, uint32_t slot);
 int64_t outcome_wall(const struct pool *p, int64_t mono);
 /* The results in v, already written, may belong to other records: say so,
@@ -189,8 +192,6 @@ void fault_note_exit(struct pool *p, struct worker *w, bool unexpected, bool hel
 
 /* pool.c */
 void pool_input_finished(struct pool *p);
-/* Whether the window takes no more records: tasks, or their bytes. */
-bool pool_window_full(const struct pool *p);
 
 /* stop.c */
 void stop_soon(struct pool *p);

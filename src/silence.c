@@ -123,7 +123,7 @@ void silence_check(struct pool *p, struct worker *w)
 	 * change until this worker answers: close it now. When input is slow,
 	 * give a worker that batches on purpose its time first. */
 	int64_t starved = p->now - w->starved_since;
-	if (!p->in_done && (pool_window_full(p) ? starved > 0 : starved >= flush_after(w))) {
+	if (!p->in_done && (outcome_window_full(p) ? starved > 0 : starved >= flush_after(w))) {
 		hint(p, w, true);
 		log_event("worker %d closed to make it flush (%u tasks held)", (int)w->pid,
 			  w->fifo_len);
