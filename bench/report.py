@@ -35,6 +35,7 @@ CHART_LABELS = {
     "par-task": "parallel -j2 (per task)",
     "par-pipe": "parallel --pipe",
     "split": "split -n r/2",
+    "halves": "2 W on the halves (ceiling)",
 }
 WORKLOADS = {
     "echo": "C echo worker (getline, fflush per line); tiny tasks `1`..`N` from seq.",
@@ -77,7 +78,7 @@ GROUPED = {
            "(`startup_ns` of `--stats-json`), over ssh a session on the ready master; the "
            "master's own connection is not in it, but is in the wall time.",
 }
-GROUP_ORDER = ["direct", "pp-j2", "pp-ssh", "pp-d1", "pp-dauto", "split", "par-pipe"]
+GROUP_ORDER = ["direct", "halves", "pp-j2", "pp-ssh", "pp-d1", "pp-dauto", "split", "par-pipe"]
 BLOB_WORKERS = {"blobhash": "blobhash (C)", "sha256": "examples/sha256.py --base64 (Python)"}
 # (peer id, wording) pairs for "procpool -k -j2 (auto) vs ...".
 PEERS = [("split", "split -n r/2"), ("par-pipe", "parallel --pipe"),
