@@ -40,6 +40,8 @@ void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_
 	in->later = false;
 	frame_init(&in->fr, sep, max_record);
 	in->fr.base64 = flags & INPUT_BASE64;
+	for (unsigned i = 0; i < nfds; i++)
+		os_grow_pipe(fds[i], OS_PIPE_BYTES); /* its writer puts more in a wake-up */
 }
 
 void input_close(struct input *in)

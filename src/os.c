@@ -146,7 +146,9 @@ int os_restore_nofile(void)
 void os_grow_pipe(int fd, int size)
 {
 #if defined(__linux__) && defined(F_SETPIPE_SZ)
-	(void)fcntl(fd, F_SETPIPE_SZ, size);
+	int now = fcntl(fd, F_GETPIPE_SZ); /* fails for what is no pipe */
+	if (now >= 0 && now < size)
+		(void)fcntl(fd, F_SETPIPE_SZ, size);
 #else
 	(void)fd;
 	(void)size;

@@ -31,9 +31,14 @@ int os_restore_nofile(void);
  * list (Linux); -1 with ENOSYS elsewhere. */
 int os_pin_nth_cpu(const char *list, unsigned n);
 
-/* Ask for a pipe buffer of about size bytes (Linux F_SETPIPE_SZ); a no-op
- * elsewhere or when refused: a bigger pipe only saves wake-ups. */
+/* Ask for a pipe buffer of at least size bytes (Linux F_SETPIPE_SZ) where
+ * fd is a pipe or FIFO with less; a no-op for other files, elsewhere or
+ * when refused: a bigger pipe only saves wake-ups and context switches. */
 void os_grow_pipe(int fd, int size);
+
+/* The pipe buffer procpool asks for: Linux's default pipe-max-size, the
+ * most an unprivileged process may set. */
+#define OS_PIPE_BYTES (1 << 20)
 
 /* Drop the pages of a read-only file mapping in [p, p+n) (page-aligned)
  * from our memory; touched again, they come back from the page cache

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "os.h"
 #include "pool_impl.h"
 #include "util.h"
 
@@ -27,6 +28,7 @@ static void on_writable(void *ctx, int fd, short revents)
 void sink_init(struct pool *p, int out_fd)
 {
 	output_init(&p->out, out_fd, p->c);
+	os_grow_pipe(p->out.fd, OS_PIPE_BYTES); /* a pipe's reader gets more a wake-up */
 	p->out_watch = loop_add(p->loop, p->out.fd, 0, on_writable, p);
 	if (p->out_watch < 0)
 		log_die(EXIT_FATAL, "out of memory");

@@ -26,8 +26,6 @@
 #include "sig.h"
 #include "util.h"
 
-#define PIPE_BYTES (1 << 20)
-
 extern char **environ;
 
 /* What the child runs, all built in the parent. */
@@ -246,8 +244,8 @@ pid_t spawn_worker(const struct spawn_opts *o, unsigned slot, int *to_fd, int *f
 	if (fd_set_nonblock(in[1]) < 0 || fd_set_nonblock(out[0]) < 0)
 		goto fail; /* cannot happen on a fresh pipe */
 	/* Large tasks cross in fewer, larger pipe loads. */
-	os_grow_pipe(in[1], PIPE_BYTES);
-	os_grow_pipe(out[0], PIPE_BYTES);
+	os_grow_pipe(in[1], OS_PIPE_BYTES);
+	os_grow_pipe(out[0], OS_PIPE_BYTES);
 	*to_fd = in[1];
 	*from_fd = out[0];
 	in[1] = out[0] = -1;

@@ -171,3 +171,58 @@ Try 'procpool --help' for more information."
 	run jq '.workers.peak <= 54 and .workers.peak >= 2' "$T/s.json"
 	assert_output true
 }
+
+# Prints to stderr the pipe buffer size of the pipe on fd $1 (Linux's
+# F_GETPIPE_SZ, 1032: Python's fcntl names it only from 3.10 on).
+pipe_size_py='import fcntl, sys; print(fcntl.fcntl(int(sys.argv[1]), 1032), file=sys.stderr)'
+
+@test "stdin and stdout pipes are grown to 1 MiB, so the processes beside procpool move more a wake-up" {
+	[ "$(uname -s)" = Linux ] || skip "F_SETPIPE_SZ is Linux's"
+	# The writer asks for the size of its end once procpool has answered
+	# the first line (it has set up its input and output by then); the
+	# reader once the output has ended.
+	run --separate-stderr bash -c '
+		{ echo a
+		  until [ -s "$4/first" ]; do sleep 0.05; done
+		  python3 -c "$3" 1 2>"$4/in.size"
+		  echo b
+		} | "$1" -k -- "$2" | { IFS= read -r x; echo "$x" >"$4/first"; cat; python3 -c "$3" 0 2>&1; }
+	' _ "$PROCPOOL" "$WORKERS_BIN/upper" "$pipe_size_py" "$T"
+	assert_success
+	assert_output $'B\n1048576'
+	assert_file_content "$T/in.size" '1048576\n'
+	assert_file_content "$T/first" 'A\n'
+	assert_equal "$stderr" ""
+}
+
+@test "a pipe already larger than 1 MiB is left as it is" {
+	[ "$(uname -s)" = Linux ] || skip "F_SETPIPE_SZ is Linux's"
+	# The reader holds the FIFO open (read-write: it does not wait for a
+	# writer), at 4 MiB, before procpool opens it.
+	mkfifo "$T/fifo"
+	python3 -c '
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.fcntl(fd, 1031, 4 << 20)
+except PermissionError:
+    open(sys.argv[2] + ".refused", "w").close()
+    sys.exit()
+open(sys.argv[2], "w").close()
+data = b""
+while not data.endswith(b"\n"):
+    data += os.read(fd, 65536)
+print(data.decode(), fcntl.fcntl(fd, 1032))
+' "$T/fifo" "$T/ready" >"$T/got" &
+	local reader=$!
+	until [ -e "$T/ready" ] || [ -e "$T/ready.refused" ]; do sleep 0.05; done
+	if [ -e "$T/ready.refused" ]; then
+		wait "$reader"
+		skip "a pipe over pipe-max-size needs CAP_SYS_RESOURCE"
+	fi
+	run --separate-stderr bash -c 'printf "a\n" | "$1" -- "$2" >"$3"' _ "$PROCPOOL" "$WORKERS_BIN/upper" "$T/fifo"
+	wait "$reader"
+	assert_success
+	assert_file_content "$T/got" 'A\n 4194304\n'
+	assert_equal "$stderr" ""
+}
