@@ -29,6 +29,9 @@
 #include "buf.h"
 #include "frame.h"
 
+#define INPUT_SPARES 4               /* buffers kept for records to come, */
+#define INPUT_SPARE_BYTES (32u << 20) /* and past the first, this many bytes */
+
 struct input {
 	const int *fds;
 	unsigned nfds, at; /* at: the index of the fd being read */
@@ -48,6 +51,10 @@ struct input {
 	size_t shown;         /* bytes of the file buf showed at first */
 	size_t let_go;        /* bytes of them let go of, from the first */
 	bool later;           /* INPUT_LATER was said: input_fill() has nothing to do */
+	/* Done records' buffers, to read the next long records into. */
+	struct buf spare[INPUT_SPARES];
+	unsigned nspare;
+	size_t spare_bytes;
 };
 
 struct input_map {
@@ -96,6 +103,12 @@ enum input_kind input_next(struct input *in, const char **rec, size_t *len);
  * bytes read after it moving to a new one, so its bytes are never copied;
  * anything else is copied. 0, or -1 when out of memory (dst unchanged). */
 int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst);
+/* b, which held a record, is done with. A few such buffers of records taken
+ * whole (read from a pipe: INPUT_SPARES, past the first INPUT_SPARE_BYTES
+ * in all) are kept to read the records after into, so that their pages
+ * need no faulting in and zeroing again for each record: then b is left
+ * empty, else as it was, for the caller to free. */
+void input_recycle(struct input *in, struct buf *b);
 /* With INPUT_BASE64: how many leading bytes of the record input_next()
  * just returned at rec are base64 alphabet characters (0 for another). */
 size_t input_alphabet(const struct input *in, const char *rec);

@@ -37,6 +37,7 @@ static void release(struct pool *p, uint32_t slot)
 {
 	struct task *t = &p->ts.t[slot];
 	p->held -= t->in.len + t->out.len;
+	input_recycle(&p->in, &t->in);
 	tasks_give_back(&p->ts, slot);
 }
 
