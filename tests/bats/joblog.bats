@@ -239,10 +239,11 @@ sync_check() {
 @test "stdout into a FIFO nobody reads yet: no row for a result until the reader takes it" {
 	printf '1\nbig\n' >"$T/in"
 	mkfifo "$T/fifo"
-	# The answer to "big" is larger than a pipe holds: it cannot all be on
-	# stdout before the reader starts reading.
+	# The answer to "big" is larger than a pipe holds (procpool grows the
+	# FIFO to 1 MiB): it cannot all be on stdout before the reader starts
+	# reading.
 	"$PROCPOOL" -j 1 --depth 1 --joblog "$T/log" -- \
-		perl -ne 'BEGIN { $| = 1 } chomp; print $_ eq "big" ? "x" x 200000 : $_, "\n"' \
+		perl -ne 'BEGIN { $| = 1 } chomp; print $_ eq "big" ? "x" x 2000000 : $_, "\n"' \
 		<"$T/in" >"$T/fifo" 2>"$T/err" 3>&- &
 	PP_PID=$!
 	BG_PIDS+=("$PP_PID")
@@ -259,7 +260,7 @@ sync_check() {
 	assert_status 0
 	assert_stderr_empty
 	assert_equal "$(head -1 "$T/out")" 1
-	assert_equal "$(sed -n 2p "$T/out" | wc -c)" 200001
+	assert_equal "$(sed -n 2p "$T/out" | wc -c)" 2000001
 	run joblog_seqs "$T/log"
 	assert_output "$(seq 2)"
 }
