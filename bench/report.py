@@ -35,7 +35,6 @@ CHART_LABELS = {
     "par-task": "parallel -j2 (per task)",
     "par-pipe": "parallel --pipe",
     "split": "split -n r/2",
-    "halves": "2 W on the halves (ceiling)",
 }
 WORKLOADS = {
     "echo": "C echo worker (getline, fflush per line); tiny tasks `1`..`N` from seq.",
