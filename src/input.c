@@ -39,7 +39,6 @@ void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_
 	in->mapped = false;
 	in->later = false;
 	in->nspare = 0;
-	in->spare_bytes = 0;
 	frame_init(&in->fr, sep, max_record);
 	in->fr.base64 = flags & INPUT_BASE64;
 	for (unsigned i = 0; i < nfds; i++)
@@ -51,7 +50,6 @@ void input_close(struct input *in)
 	buf_free(&in->buf);
 	while (in->nspare)
 		buf_free(&in->spare[--in->nspare]);
-	in->spare_bytes = 0;
 	for (unsigned i = 0; i < in->nmaps; i++)
 		munmap(in->maps[i].p, in->maps[i].len);
 	free(in->maps);
@@ -234,10 +232,8 @@ int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst)
 		return buf_set(dst, rec, len);
 	/* The bytes after it are at most a read's. */
 	struct buf rest = BUF_INIT;
-	if (in->nspare) {
+	if (in->nspare)
 		rest = in->spare[--in->nspare];
-		in->spare_bytes -= rest.cap;
-	}
 	if (buf_reserve(&rest, in->buf.len > READ_SIZE ? in->buf.len : READ_SIZE) < 0) {
 		input_recycle(in, &rest);
 		buf_free(&rest);
@@ -257,11 +253,13 @@ int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst)
 
 void input_recycle(struct input *in, struct buf *b)
 {
+	size_t kept = b->cap;
+	for (unsigned i = 0; i < in->nspare; i++)
+		kept += in->spare[i].cap;
 	if (b->cap < TAKE_MIN || in->nspare == INPUT_SPARES || in->eof ||
-	    (in->nspare && in->spare_bytes + b->cap > INPUT_SPARE_BYTES))
+	    (in->nspare && kept > INPUT_SPARE_BYTES))
 		return;
 	b->off = b->len = 0;
-	in->spare_bytes += b->cap;
 	in->spare[in->nspare++] = *b;
 	*b = (struct buf)BUF_INIT;
 }

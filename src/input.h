@@ -54,7 +54,6 @@ struct input {
 	/* Done records' buffers, to read the next long records into. */
 	struct buf spare[INPUT_SPARES];
 	unsigned nspare;
-	size_t spare_bytes;
 };
 
 struct input_map {
