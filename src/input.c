@@ -253,11 +253,12 @@ int input_hold(struct input *in, const char *rec, size_t len, struct buf *dst)
 
 void input_recycle(struct input *in, struct buf *b)
 {
+	if (b->cap < TAKE_MIN || in->nspare == INPUT_SPARES || in->eof)
+		return; /* what a task's small record costs: one test */
 	size_t kept = b->cap;
 	for (unsigned i = 0; i < in->nspare; i++)
 		kept += in->spare[i].cap;
-	if (b->cap < TAKE_MIN || in->nspare == INPUT_SPARES || in->eof ||
-	    (in->nspare && kept > INPUT_SPARE_BYTES))
+	if (in->nspare && kept > INPUT_SPARE_BYTES)
 		return;
 	b->off = b->len = 0;
 	in->spare[in->nspare++] = *b;
