@@ -235,11 +235,15 @@ void outcome_suspects(struct pool *p, const struct worker *w, const struct seqve
 /* The window is full at its task count, or at HOLD_BYTES of task bytes
  * once it holds a record for every worker and one more: records larger
  * than HOLD_BYTES / jobs still keep every worker busy, up to
- * HOLD_BYTES_MAX (plus the record that crosses it). */
+ * HOLD_BYTES_MAX (plus the record that crosses it). Reading a pipe ahead
+ * lets its writer run on; reading a mapped file ahead only scans pages the
+ * page cache holds already, and pushes them out of the CPU's cache before
+ * a worker reads them: so from a mapped file the bound is HOLD_BYTES_MAPPED. */
 bool outcome_window_full(const struct pool *p)
 {
 	if (!tasks_have_room(&p->ts, p->seq + 1))
 		return true;
-	return p->held >= HOLD_BYTES &&
+	size_t hold = p->in.mapped ? HOLD_BYTES_MAPPED : HOLD_BYTES;
+	return p->held >= hold &&
 	       (tasks_live(&p->ts) > pool_jobs(p) || p->held >= HOLD_BYTES_MAX);
 }

@@ -50,6 +50,7 @@
 #define WINDOW 4096                  /* task slots: the most tasks read ahead, */
 #define WINDOW_PER_JOB 8             /* or this many per worker when more */
 #define HOLD_BYTES (16u << 20)       /* stop reading while tasks hold this much, */
+#define HOLD_BYTES_MAPPED (4u << 20) /* (from a mapped file, this much), */
 #define HOLD_BYTES_MAX (512u << 20)  /* or, with records larger, at most this */
 #define LOOP_POLL_MAX 32             /* watches (2 a worker) poll serves best */
 

@@ -276,3 +276,36 @@ for line in sys.stdin.buffer:
 		assert_file_content "$T/out" 'together 20971521\ntogether 20971521\n'
 	done
 }
+
+@test "behind a stuck record, procpool reads 4 MiB ahead from a mapped file and 16 MiB from a pipe" {
+	# 40 records of 1 MiB, -k -j2; the first one's worker waits until the
+	# other has read all it was given for 1 s, and notes how many records
+	# the workers have read by then: what procpool read ahead, bar those
+	# queued in the stuck worker's pipe.
+	python3 -c '
+import sys
+sys.stdout.buffer.write(b"a" * (1 << 20) + b"\n" + (b"x" * (1 << 20) + b"\n") * 39)' >"$T/in"
+	local worker='
+import sys, time
+log, seen = sys.argv[1], sys.argv[2]
+for line in sys.stdin.buffer:
+    with open(log, "a") as f:
+        f.write("read\n")
+    if line[:1] == b"a":
+        last, stable, t = -1, 0, time.time() + 30
+        while stable < 5 and time.time() < t:
+            time.sleep(0.2)
+            n = len(open(log).readlines())
+            stable, last = (stable + 1 if n == last else 0), n
+        open(seen, "w").write("%d\n" % last)
+    print(len(line), flush=True)'
+	local src
+	for src in file pipe; do
+		rm -f "$T/log"
+		from $src "$T/in" -k -j2 -- python3 -c "$worker" "$T/log" "$T/seen.$src"
+		assert_status 0
+		assert_equal "$(uniq -c <"$T/out" | awk '{print $1, $2}')" '40 1048577'
+	done
+	(($(cat "$T/seen.file") <= 5)) || fail "from a file the workers read $(cat "$T/seen.file") records"
+	(($(cat "$T/seen.pipe") >= 12)) || fail "from a pipe the workers read $(cat "$T/seen.pipe") records"
+}
