@@ -88,6 +88,9 @@ void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_
 void input_close(struct input *in);
 /* The fd to wait on and read next; -1 once the last has ended. */
 int input_fd(const struct input *in);
+/* Whether the records now come from a mapped file (reading ahead then only
+ * scans bytes the page cache holds already). */
+static inline bool input_mapped(const struct input *in) { return in->mapped; }
 /* Read up to n (> 0) bytes of the stream into p with one read(). When an fd
  * ends, the next takes its turn, and p gets the separator the ended one
  * lacked, if any: 0 or 1 byte then, and in->eof once it was the last.

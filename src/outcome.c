@@ -243,7 +243,7 @@ bool outcome_window_full(const struct pool *p)
 {
 	if (!tasks_have_room(&p->ts, p->seq + 1))
 		return true;
-	size_t hold = p->in.mapped ? HOLD_BYTES_MAPPED : HOLD_BYTES;
+	size_t hold = input_mapped(&p->in) ? HOLD_BYTES_MAPPED : HOLD_BYTES;
 	return p->held >= hold &&
 	       (tasks_live(&p->ts) > pool_jobs(p) || p->held >= HOLD_BYTES_MAX);
 }
