@@ -22,6 +22,12 @@
  * many megabytes is found over several turns, so that the loop keeps the
  * workers' pipes full meanwhile (a 64 MiB record takes ~15 ms to scan). */
 #define SCAN_STEP (1u << 20)
+/* Mapped bytes mapped in ahead of the scan, MAP_IN_STEP or more a call:
+ * touched as the scan goes, small pages of the page cache fault in 16 a
+ * trap (Linux's fault-around); one madvise maps 256 without a trap each,
+ * and procpool's CPU for 1 MiB base64 records falls by a fifth. */
+#define MAP_IN_AHEAD (4u << 20)
+#define MAP_IN_STEP (1u << 20)
 
 void input_init(struct input *in, const int *fds, unsigned nfds, char sep, size_t max_record,
 		unsigned flags)
@@ -101,6 +107,7 @@ static bool map_file(struct input *in)
 	in->mapped = true;
 	in->map_end = st.st_size;
 	in->let_go = 0;
+	in->mapped_in = 0;
 	return true;
 }
 
@@ -125,6 +132,21 @@ static void let_go(struct input *in)
 		os_let_go((void *)from, to - from);
 	if (upto > in->let_go)
 		in->let_go = upto;
+}
+
+/* Map in the mapped bytes up to MAP_IN_AHEAD past where the scan stands,
+ * once that is MAP_IN_STEP more than is in (or the mapping's end). */
+static void map_in(struct input *in)
+{
+	size_t want = past(in) + in->fr.scanned + MAP_IN_AHEAD;
+	if (want > in->shown)
+		want = in->shown;
+	if (want <= in->mapped_in || (want - in->mapped_in < MAP_IN_STEP && want < in->shown))
+		return;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)in->buf.data + in->mapped_in) / page * page;
+	os_map_in((void *)from, (uintptr_t)in->buf.data + want - from);
+	in->mapped_in = want;
 }
 
 /* The mapping is all looked at, bar a last record without its separator:
@@ -193,6 +215,8 @@ enum input_kind input_next(struct input *in, const char **rec, size_t *len)
 	 * pages may go. */
 	if (in->mapped && past(in) > in->let_go + LET_GO_LAG + LET_GO_STEP)
 		let_go(in);
+	if (in->mapped)
+		map_in(in);
 	in->later = false;
 	for (;;) {
 		size_t used, n = in->buf.len;

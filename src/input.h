@@ -50,6 +50,7 @@ struct input {
 	off_t map_end;        /* the file's offset where that mapping ends */
 	size_t shown;         /* bytes of the file buf showed at first */
 	size_t let_go;        /* bytes of them let go of, from the first */
+	size_t mapped_in;     /* bytes of them mapped in ahead, from the first */
 	bool later;           /* INPUT_LATER was said: input_fill() has nothing to do */
 	/* Done records' buffers, to read the next long records into. */
 	struct buf spare[INPUT_SPARES];

@@ -169,6 +169,16 @@ void os_read_ahead(void *p, size_t n)
 	(void)posix_madvise(p, n, POSIX_MADV_SEQUENTIAL);
 }
 
+void os_map_in(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_READ
+	(void)madvise(p, n, MADV_POPULATE_READ); /* an older kernel: EINVAL, faults as before */
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
 ssize_t os_splice_file(int fd, off_t off, int pipe_fd, size_t n)
 {
 #ifdef __linux__

@@ -46,6 +46,10 @@ void os_grow_pipe(int fd, int size);
 void os_let_go(void *p, size_t n);
 /* Hint that a mapping will be read from start to end. */
 void os_read_ahead(void *p, size_t n);
+/* Map in the pages of a read-only file mapping in [p, p+n) (p page-aligned)
+ * now, in one call, rather than fault them in as they are touched (Linux
+ * 5.14's MADV_POPULATE_READ; elsewhere nothing). */
+void os_map_in(void *p, size_t n);
 
 /* Move n bytes of file fd from offset off into the pipe pipe_fd without
  * copying them through our memory (Linux splice, non-blocking on the
