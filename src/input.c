@@ -212,11 +212,12 @@ ssize_t input_fill(struct input *in)
 enum input_kind input_next(struct input *in, const char **rec, size_t *len)
 {
 	/* The records before buf.off have been held (and looked at): their
-	 * pages may go. */
-	if (in->mapped && past(in) > in->let_go + LET_GO_LAG + LET_GO_STEP)
-		let_go(in);
-	if (in->mapped)
+	 * pages may go; those ahead of the scan are mapped in. */
+	if (in->mapped) {
+		if (past(in) > in->let_go + LET_GO_LAG + LET_GO_STEP)
+			let_go(in);
 		map_in(in);
+	}
 	in->later = false;
 	for (;;) {
 		size_t used, n = in->buf.len;
