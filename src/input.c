@@ -143,9 +143,7 @@ static void map_in(struct input *in)
 		want = in->shown;
 	if (want <= in->mapped_in || (want - in->mapped_in < MAP_IN_STEP && want < in->shown))
 		return;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t from = ((uintptr_t)in->buf.data + in->mapped_in) / page * page;
-	os_map_in((void *)from, (uintptr_t)in->buf.data + want - from);
+	os_map_in((char *)in->buf.data + in->mapped_in, want - in->mapped_in);
 	in->mapped_in = want;
 }
 

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -172,7 +173,10 @@ void os_read_ahead(void *p, size_t n)
 void os_map_in(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_READ
-	(void)madvise(p, n, MADV_POPULATE_READ); /* an older kernel: EINVAL, faults as before */
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = (uintptr_t)p / page * page; /* madvise wants a page's start */
+	/* an older kernel: EINVAL, faults as before */
+	(void)madvise((void *)from, (uintptr_t)p + n - from, MADV_POPULATE_READ);
 #else
 	(void)p;
 	(void)n;

@@ -46,7 +46,7 @@ void os_grow_pipe(int fd, int size);
 void os_let_go(void *p, size_t n);
 /* Hint that a mapping will be read from start to end. */
 void os_read_ahead(void *p, size_t n);
-/* Map in the pages of a read-only file mapping in [p, p+n) (p page-aligned)
+/* Map in the pages of a read-only file mapping that [p, p+n) touches
  * now, in one call, rather than fault them in as they are touched (Linux
  * 5.14's MADV_POPULATE_READ; elsewhere nothing). */
 void os_map_in(void *p, size_t n);
